@@ -1,0 +1,26 @@
+import { commandCheck } from './command.js';
+import { dnsCheck } from './dns.js';
+import { heartbeatCheck } from './heartbeat.js';
+import { hostCheck } from './host.js';
+import { httpCheck } from './http.js';
+import { tcpCheck } from './tcp.js';
+import { tlsCheck } from './tls.js';
+import type { CheckKind } from './types.js';
+
+/**
+ * Every check kind, by the key that selects it in vigil.yaml. Adding a kind is
+ * one file plus one line here: the config schema, JSON Schema, CLI and API all
+ * read this object.
+ */
+export const checkKinds = {
+  http: httpCheck,
+  tcp: tcpCheck,
+  tls: tlsCheck,
+  dns: dnsCheck,
+  command: commandCheck,
+  host: hostCheck,
+  heartbeat: heartbeatCheck,
+} satisfies Record<string, CheckKind<any>>;
+
+export type CheckKindName = keyof typeof checkKinds;
+export const checkKindNames = Object.keys(checkKinds) as CheckKindName[];

@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+
+export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
+
+/** One value of one series, as a check observed it. */
+export interface Sample {
+  name: string;
+  labels?: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/** What a kind reports: facts, never a thrown exception. */
+export interface KindOutcome {
+  status: CheckStatus;
+  message: string;
+  /** the kind's own measure of the probe, when it knows better than the runner's stopwatch */
+  durationMs?: number;
+  samples?: Sample[];
+}
+
+/** What the runner records for every run of every kind. */
+export interface CheckResult {
+  check: string;
+  kind: string;
+  status: CheckStatus;
+  message: string;
+  startedAt: number;
+  durationMs: number;
+  samples: Sample[];
+}
+
+export interface HeartbeatPing {
+  at: number;
+  type: 'start' | 'ok' | 'fail';
+  message?: string;
+}
+
+/** Read access to pushed pings, so a heartbeat check can judge them without knowing the store. */
+export interface HeartbeatReader {
+  last(check: string): Promise<{ ping?: HeartbeatPing; lastStart?: HeartbeatPing } | undefined>;
+}
+
+export interface CheckContext {
+  /** the check's name from vigil.yaml */
+  name: string;
+  /** aborted when the run times out or Vigil shuts down; kinds pass it on to their I/O */
+  signal: AbortSignal;
+  timeoutMs: number;
+  now(): number;
+  /** memory a kind keeps between runs of one check (e.g. the previous CPU counters) */
+  memo: Record<string, unknown>;
+  heartbeats: HeartbeatReader;
+}
+
+/**
+ * A check kind: the schema of its block in vigil.yaml and how to run it.
+ * One file per kind, one line in `registry.ts`.
+ *
+ * @example
+ *   export const tcp: CheckKind<TcpSpec> = {
+ *     schema: z.strictObject({ host: z.string(), port: z.number().int() }),
+ *     target: (s) => `${s.host}:${s.port}`,
+ *     run: async (spec, ctx) => ({ status: 'ok', message: 'connected' }),
+ *   };
+ */
+export interface CheckKind<Spec> {
+  schema: z.ZodType<Spec, any>;
+  /** a short description of what is probed, for tables and the API */
+  target(spec: Spec): string;
+  run(spec: Spec, ctx: CheckContext): Promise<KindOutcome>;
+}

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { VigilError } from '../errors.js';
+import { configPath } from './config-path.js';
+import type { Io } from './output.js';
+
+export interface MachineFacts {
+  listeningPorts: number[];
+  logFiles: string[];
+  dockerSocket: boolean;
+}
+
+const commonLogs = [
+  '/var/log/syslog',
+  '/var/log/messages',
+  '/var/log/nginx/error.log',
+  '/var/log/apache2/error.log',
+  '/var/log/postgresql',
+  '/var/log/mysql/error.log',
+];
+
+/** What this machine has, read from /proc and the file system. */
+export function discover(root = '/'): MachineFacts {
+  const ports = new Set<number>();
+  for (const file of ['proc/net/tcp', 'proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // state 0A is LISTEN; the local address is hex ip:port
+      if (cols[3] !== '0A' || !cols[1]) continue;
+      const port = Number.parseInt(cols[1].split(':').pop() ?? '', 16);
+      if (port > 0 && port < 65536) ports.add(port);
+    }
+  }
+  return {
+    listeningPorts: [...ports].sort((a, b) => a - b),
+    logFiles: commonLogs.filter((p) => existsSync(path.join(root, p))),
+    dockerSocket: existsSync(path.join(root, 'var/run/docker.sock')),
+  };
+}
+
+export function starterConfig(facts: MachineFacts): string {
+  const ports = facts.listeningPorts.filter((p) => p !== 8080).slice(0, 10);
+  const lines = [
+    '# vigil.yaml: what Vigil watches on this machine. Written by `vigil init`;',
+    '# edit freely, then `vigil validate` and `vigil check`. Schema: `vigil schema`.',
+    '# Secrets come from the environment: ${VAR} or ${VAR:-default}.',
+    '',
+    'storage: sqlite:./vigil.db',
+    'server:',
+    '  listen: 127.0.0.1:8080   # loopback only; put a reverse proxy with TLS in front to expose it',
+    '',
+    'checks:',
+    '  # Vigil watching itself',
+    '  - name: vigil',
+    '    http: { url: http://127.0.0.1:8080/health }',
+    '    every: 30s',
+    '',
+    '  # cpu_usage, memory_usage, disk_usage{mount} and load, as ratios 0..1',
+    '  - name: host',
+    '    host: {}',
+    '    every: 30s',
+  ];
+  if (ports.length) {
+    lines.push('', '  # ports something listens on here right now');
+    for (const port of ports) {
+      lines.push(`  - name: port-${port}`, `    tcp: { host: 127.0.0.1, port: ${port} }`, '    every: 1m');
+    }
+  }
+  if (facts.logFiles.length) {
+    lines.push('', '  # log files found here (log checks scan them for errors):');
+    for (const f of facts.logFiles) lines.push(`  #   ${f}`);
+  }
+  if (facts.dockerSocket) {
+    lines.push('', '  # a Docker socket is present: container checks read /var/run/docker.sock');
+  }
+  lines.push(
+    '',
+    '  # a cron job that must report in every day: `curl -fsS -X POST http://127.0.0.1:8080/api/v1/heartbeat/nightly-backup`',
+    '  # - name: nightly-backup',
+    '  #   heartbeat: { period: 1d, grace: 1h }',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function initCommand(io: Io, opts: { config?: string }): number {
+  const file = configPath(io, opts.config);
+  const text = starterConfig(discover());
+  try {
+    // 'wx' fails if the file exists: init never overwrites a config.
+    writeFileSync(file, text, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new VigilError('CONFIG_EXISTS', `${file} already exists; not overwriting it`, {
+        hint: 'remove it first, or write elsewhere with --config <file>',
+      });
+    }
+    throw e;
+  }
+  io.out(`wrote ${file}\nnext: vigil validate && vigil check`);
+  return 0;
+}

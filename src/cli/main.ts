@@ -1,0 +1,80 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../version.js';
+import { checkCommand } from './check.js';
+import { initCommand } from './init.js';
+import { type Io, printError } from './output.js';
+import { schemaCommand } from './schema.js';
+import { upCommand } from './up.js';
+import { validateCommand } from './validate.js';
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+/** Run the CLI; resolves to the exit code (0 ok, 1 failed check, 2 usage/config, 3 runtime). */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const debug = argv.includes('--debug');
+  const program = new Command('vigil')
+    .description('Vigil: checks, alerts, backups, logs, changes and routines for a service in production')
+    .version(version, '-V, --version')
+    .option('--debug', 'show stack traces and debug logs')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showSuggestionAfterError();
+  const configOption = ['-c, --config <file>', 'config file (default: $VIGIL_CONFIG or ./vigil.yaml)'] as const;
+
+  program
+    .command('up')
+    .description('run the daemon: scheduler, store and HTTP server')
+    .option(...configOption)
+    .option('--listen <host:port>', 'override server.listen')
+    .action(async (o) => {
+      code = await upCommand(io, { ...o, debug });
+    });
+  program
+    .command('check')
+    .description('run checks once and print a table; exit 1 if any is critical')
+    .argument('[names...]', 'checks to run (default: all)')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (names: string[], o) => {
+      code = await checkCommand(io, names, o);
+    });
+  program
+    .command('validate')
+    .description('check vigil.yaml and list every problem with file:line:col')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      code = validateCommand(io, o);
+    });
+  program
+    .command('schema')
+    .description("print vigil.yaml's JSON Schema (for editor autocompletion)")
+    .action(() => {
+      code = schemaCommand(io);
+    });
+  program
+    .command('init')
+    .description('write a starter vigil.yaml for this machine (never overwrites)')
+    .option(...configOption)
+    .action((o) => {
+      code = initCommand(io, o);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      return 2;
+    }
+    return printError(io, e, debug);
+  }
+}

@@ -1,0 +1,30 @@
+import pino from 'pino';
+import { startDaemon } from '../daemon.js';
+import { configPath } from './config-path.js';
+import type { Io } from './output.js';
+
+/**
+ * `vigil up`: run until SIGTERM or SIGINT (stop scheduling, let runs finish
+ * within the deadline, flush results, close the store, exit 0). SIGHUP reloads
+ * vigil.yaml; an invalid file is refused and the running config kept.
+ */
+export async function upCommand(io: Io, opts: { config?: string; listen?: string; debug?: boolean }): Promise<number> {
+  const logger = pino({ level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined });
+  const daemon = await startDaemon({ configPath: configPath(io, opts.config), logger, env: io.env, listen: opts.listen });
+  io.err(`Vigil is up: ${daemon.url}  (dashboard API ${daemon.url}/api/v1/checks, metrics ${daemon.url}/metrics)`);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      daemon.stop(10_000).then(
+        () => resolve(0),
+        (e) => {
+          logger.error({ err: String(e) }, 'stop failed');
+          resolve(3);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => void daemon.reload());
+  });
+}

@@ -1,0 +1,24 @@
+import { loadConfig } from '../config/loader.js';
+import { VigilError } from '../errors.js';
+import { configPath } from './config-path.js';
+import type { Io } from './output.js';
+
+/** Every problem at once, `file:line:col: message (hint)`, exit 2; or a one-line summary, exit 0. */
+export function validateCommand(io: Io, opts: { config?: string; json?: boolean }): number {
+  const file = configPath(io, opts.config);
+  try {
+    const { config } = loadConfig(file, io.env);
+    if (opts.json) io.out(JSON.stringify({ valid: true, file, checks: config.checks.length, problems: [] }));
+    else io.out(`${file}: valid (${config.checks.length} checks)`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof VigilError) || e.code !== 'CONFIG_INVALID') throw e;
+    if (opts.json) {
+      io.out(JSON.stringify({ valid: false, file, problems: e.problems }));
+    } else {
+      for (const p of e.problems) io.err(`${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
+      io.err(`${e.problems.length} problem${e.problems.length === 1 ? '' : 's'} found`);
+    }
+    return 2;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `${VAR}` and `${VAR:-default}` in YAML string values, so secrets stay in the
+ * environment. `$${` writes a literal `${`. Applied to parsed scalars, never to
+ * the raw text, so a value cannot change the document's structure.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Interpolated {
+  value: string;
+  /** true when any part came from the environment: such values are secrets to redact */
+  fromEnv: boolean;
+  missing: string[];
+}
+
+const reference = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export function interpolate(text: string, env: Env): Interpolated {
+  const missing: string[] = [];
+  let fromEnv = false;
+  const value = text.replace(reference, (whole, name: string | undefined, fallback: string | undefined) => {
+    if (whole === '$${') return '${';
+    const v = env[name!];
+    if (v !== undefined && v !== '') {
+      fromEnv = true;
+      return v;
+    }
+    if (fallback !== undefined) return fallback;
+    missing.push(name!);
+    return '';
+  });
+  return { value, fromEnv, missing };
+}

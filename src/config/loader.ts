@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import type { z } from 'zod';
+import { didYouMean } from '../core/did-you-mean.js';
+import { type ConfigProblem, VigilError } from '../errors.js';
+import { type Env, interpolate } from './interpolate.js';
+import { configSchema, type VigilConfig } from './schema.js';
+import { keysAt } from './schema-walk.js';
+
+export interface LoadedConfig {
+  file: string;
+  config: VigilConfig;
+  /** dotted paths whose values came from the environment; redacted wherever config is shown */
+  secretPaths: readonly string[];
+}
+
+/** Read, interpolate, validate and freeze a vigil.yaml; every problem at once or none. */
+export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new VigilError('CONFIG_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, {
+      hint: 'pass --config <file>, or create one with `vigil init`',
+      cause: e,
+    });
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: Env = process.env): LoadedConfig {
+  const shown = path.relative(process.cwd(), file) || file;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return shown;
+    const { line, col } = lines.linePos(offset);
+    return `${shown}:${line}:${col}`;
+  };
+  const problems: ConfigProblem[] = doc.errors.map((e) => ({
+    where: at(e.pos[0]),
+    path: '',
+    message: e.message.split('\n')[0]!,
+    hint: 'fix the YAML syntax first; the rest is checked after',
+  }));
+  if (problems.length) throw invalid(problems);
+
+  const secretPaths: string[] = [];
+  visit(doc, {
+    Scalar(_key, node, ancestry) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const result = interpolate(node.value, env);
+      const dotted = pathOf(ancestry).join('.');
+      for (const name of result.missing) {
+        problems.push({
+          where: at(node.range?.[0]),
+          path: dotted,
+          message: `environment variable ${name} is not set`,
+          hint: `export ${name}, or give a default: \${${name}:-value}`,
+        });
+      }
+      if (result.fromEnv) secretPaths.push(dotted);
+      node.value = result.value;
+    },
+  });
+
+  const raw = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, raw, at)));
+  if (problems.length) throw invalid(problems);
+  return deepFreeze({ file, config: parsed.data!, secretPaths });
+}
+
+function invalid(problems: ConfigProblem[]): VigilError {
+  const sorted = [...problems].sort((a, b) => compareWhere(a.where, b.where));
+  const first = sorted[0]!;
+  return new VigilError(
+    'CONFIG_INVALID',
+    sorted.length === 1
+      ? `${first.where}: ${first.message}`
+      : `${sorted.length} problems in the configuration, the first: ${first.where}: ${first.message}`,
+    { hint: first.hint ?? 'run `vigil validate` to list every problem', problems: sorted },
+  );
+}
+
+function compareWhere(a: string, b: string): number {
+  const pa = a.split(':').map(Number);
+  const pb = b.split(':').map(Number);
+  return (pa[1] ?? 0) - (pb[1] ?? 0) || (pa[2] ?? 0) - (pb[2] ?? 0);
+}
+
+type Issue = z.core.$ZodIssue;
+
+function describeIssue(
+  issue: Issue,
+  doc: ReturnType<typeof parseDocument>,
+  raw: unknown,
+  at: (offset: number | undefined) => string,
+): ConfigProblem[] {
+  const segments = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const dotted = segments.join('.');
+  const nodeAt = (p: readonly (string | number)[]): Node | undefined => {
+    for (let n = p.length; n >= 0; n--) {
+      const node = doc.getIn(p.slice(0, n), true) as Node | undefined;
+      if (node && typeof node === 'object' && 'range' in node) return node;
+    }
+    return undefined;
+  };
+  if (issue.code === 'unrecognized_keys') {
+    const parent = doc.getIn(segments, true);
+    const known = keysAt(configSchema, segments);
+    return issue.keys.map((key) => {
+      const pair = isMap(parent) ? parent.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+      const keyNode = pair?.key as Node | undefined;
+      const guess = didYouMean(key, known);
+      return {
+        where: at(keyNode?.range?.[0] ?? nodeAt(segments)?.range?.[0]),
+        path: [...segments, key].join('.'),
+        message: `unknown key "${key}"`,
+        hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys: ${known.join(', ')}` : undefined,
+      };
+    });
+  }
+  const node = nodeAt(segments);
+  const where = at(node?.range?.[0]);
+  const params = (issue as { params?: { hint?: string } }).params;
+  if (issue.code === 'invalid_type') {
+    const value = valueAt(raw, segments);
+    const received = value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : typeof value;
+    return [
+      {
+        where,
+        path: dotted,
+        message: `${dotted || 'the document'}: expected ${issue.expected}, got ${received}`,
+        hint: value === undefined ? `${segments.at(-1) ?? 'this value'} is required` : params?.hint,
+      },
+    ];
+  }
+  return [{ where, path: dotted, message: dotted ? `${dotted}: ${issue.message}` : issue.message, hint: params?.hint }];
+}
+
+function valueAt(raw: unknown, segments: readonly (string | number)[]): unknown {
+  let v = raw;
+  for (const s of segments) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined;
+  return v;
+}
+
+function pathOf(ancestry: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ancestry.length; i++) {
+    const a = ancestry[i] as { key?: unknown; items?: unknown[] };
+    const next = ancestry[i + 1];
+    if (a && Array.isArray(a.items) && next !== undefined) {
+      const idx = a.items.indexOf(next);
+      if (idx >= 0 && !('key' in (next as object))) out.push(String(idx));
+    }
+    if (a && 'key' in a && isScalar(a.key)) out.push(String(a.key.value));
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,149 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
+import type { Schedule } from '../core/schedule.js';
+import { duration, labelsSchema } from './types.js';
+
+export const defaultEveryMs = 30_000;
+export const defaultTimeoutMs = 10_000;
+
+const kindFields = Object.fromEntries(checkKindNames.map((k) => [k, checkKinds[k].schema.optional()])) as {
+  [K in CheckKindName]: z.ZodOptional<(typeof checkKinds)[K]['schema']>;
+};
+
+const checkObject = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a check name is letters, digits, "_", "-" and "."'),
+  every: duration({ min: 1000 }).optional(),
+  cron: z
+    .string()
+    .refine(isCron, { message: 'not a valid cron expression', params: { hint: 'five fields: "0 8 * * 1-5"' } })
+    .optional(),
+  timezone: z
+    .string()
+    .refine(isTimeZone, { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } })
+    .optional(),
+  timeout: duration({ min: 1 }).optional(),
+  labels: labelsSchema.default({}),
+  ...kindFields,
+});
+
+export interface CheckConfig {
+  name: string;
+  kind: CheckKindName;
+  spec: unknown;
+  schedule: Schedule;
+  timeoutMs: number;
+  labels: Readonly<Record<string, string>>;
+}
+
+const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
+  const kinds = checkKindNames.filter((k) => c[k] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        kinds.length === 0
+          ? `check "${c.name}" has no kind`
+          : `check "${c.name}" has ${kinds.length} kinds (${kinds.join(', ')})`,
+      params: { hint: `give exactly one of: ${checkKindNames.join(', ')}` },
+    });
+    return z.NEVER;
+  }
+  if (c.every !== undefined && c.cron !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'both every and cron are set',
+      params: { hint: 'a check runs either every <duration> or on a cron schedule' },
+    });
+    return z.NEVER;
+  }
+  const kind = kinds[0]!;
+  const schedule: Schedule =
+    c.cron !== undefined
+      ? { type: 'cron', expr: c.cron, timezone: c.timezone }
+      : { type: 'every', everyMs: c.every ?? defaultEveryMs };
+  const timeoutMs = c.timeout ?? Math.min(defaultTimeoutMs, schedule.type === 'every' ? schedule.everyMs : Infinity);
+  if (schedule.type === 'every' && timeoutMs > schedule.everyMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeout'],
+      message: `timeout ${c.timeout}ms is longer than the interval ${schedule.everyMs}ms`,
+      params: { hint: 'a run must end before the next one is due: lower timeout or raise every' },
+    });
+    return z.NEVER;
+  }
+  return { name: c.name, kind, spec: c[kind], schedule, timeoutMs, labels: c.labels };
+});
+
+const storageSchema = z
+  .string()
+  .refine((s) => /^sqlite:/.test(s) || /^postgres(ql)?:\/\//.test(s), {
+    message: 'storage must be sqlite:<path> or postgres://…',
+    params: { hint: 'e.g. sqlite:./vigil.db or postgres://vigil@localhost/vigil' },
+  });
+
+export const configSchema = z
+  .strictObject({
+    storage: storageSchema.default('sqlite:./vigil.db'),
+    server: z
+      .strictObject({
+        listen: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'listen is host:port, e.g. 127.0.0.1:8080')
+          .default('127.0.0.1:8080'),
+      })
+      .prefault({}),
+    scheduler: z
+      .strictObject({
+        /** runs in flight at once; slow checks may use at most half of them */
+        concurrency: z.number().int().min(1).max(10_000).default(256),
+      })
+      .prefault({}),
+    retention: z
+      .strictObject({
+        results: duration({ min: 3_600_000 }).prefault('30d'),
+        samples: duration({ min: 3_600_000 }).prefault('15d'),
+        minute_rollups: duration({ min: 3_600_000 }).prefault('2d'),
+        hour_rollups: duration({ min: 86_400_000 }).prefault('95d'),
+        day_rollups: duration({ min: 86_400_000 }).prefault('800d'),
+      })
+      .prefault({}),
+    checks: z.array(checkSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.checks.forEach((check, i) => {
+      const first = seen.get(check.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', i, 'name'],
+          message: `duplicate check name "${check.name}" (first at checks[${first}])`,
+          params: { hint: 'check names identify history: make each unique' },
+        });
+      } else seen.set(check.name, i);
+    });
+  });
+
+export type VigilConfig = z.output<typeof configSchema>;
+
+function isCron(expr: string): boolean {
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    new Cron(expr, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { formatDuration, parseDuration, parseSize } from '../core/duration.js';
+
+/** A duration field: `30s`, `5m`, `1h30m`; parsed to milliseconds. */
+export function duration(opts: { min?: number } = {}) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a duration`,
+        params: { hint: 'write durations as 250ms, 30s, 5m, 1h, 1d or 1w (combine: 1h30m)' },
+      });
+      return z.NEVER;
+    }
+    if (opts.min !== undefined && ms < opts.min) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${text} is shorter than the minimum of ${formatDuration(opts.min)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** A size field: `100MB`, `1GiB`, or a number of bytes; parsed to bytes. */
+export function size() {
+  return z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    const bytes = parseSize(v);
+    if (bytes === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a size`,
+        params: { hint: 'write sizes as 512KB, 100MB, 1GiB or a number of bytes' },
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
+export const labelsSchema = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits and _'),
+  z.string(),
+);

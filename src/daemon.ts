@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type LoadedConfig, loadConfig } from './config/loader.js';
+import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
+import { describe, VigilError } from './errors.js';
+import { buildApp } from './server/app.js';
+import { Monitor } from './services/monitor.js';
+import { ownMetrics } from './services/own-metrics.js';
+import { WriteBuffer } from './services/write-buffer.js';
+import { openStore, redactUrl } from './store/store.js';
+import { version } from './version.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  logger: Logger;
+  clock?: Clock;
+  env?: Record<string, string | undefined>;
+  /** overrides server.listen, e.g. 127.0.0.1:0 in tests */
+  listen?: string;
+}
+
+export interface Daemon {
+  app: FastifyInstance;
+  url: string;
+  config(): LoadedConfig;
+  /** re-read the config file; an invalid one is refused and the running one kept */
+  reload(): Promise<void>;
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+const pruneEveryMs = 10 * 60_000;
+
+/** `vigil up`: store, scheduler, recorder and HTTP server, wired once. */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.logger;
+  let loaded = loadConfig(opts.configPath, opts.env);
+  const store = await openStore(loaded.config.storage);
+  log.info({ store: redactUrl(loaded.config.storage), checks: loaded.config.checks.length }, 'store ready');
+
+  const buffer = new WriteBuffer({
+    clock,
+    write: (batch) => store.record(batch),
+    onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
+  });
+  // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
+  let observeLateness = (_seconds: number) => {};
+  const m = new Monitor({
+    clock,
+    heartbeats: store.heartbeats,
+    concurrency: loaded.config.scheduler.concurrency,
+    record: (r) => buffer.add(r),
+    onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),
+  });
+  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version });
+  observeLateness = (s) => metrics.lateness.observe(s);
+
+  const app = buildApp({
+    store,
+    clock,
+    config: () => loaded,
+    monitor: m,
+    metrics: metrics.registry,
+    version,
+    onHeartbeat: (name) => m.runNow(name),
+  });
+
+  const listen = parseListen(opts.listen ?? loaded.config.server.listen);
+  try {
+    await app.listen(listen);
+  } catch (e) {
+    await store.close();
+    const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new VigilError(
+      'SERVER_LISTEN_FAILED',
+      `cannot listen on ${listen.host}:${listen.port}: ${inUse ? 'the port is in use' : describe(e)}`,
+      {
+        hint: inUse ? 'stop the other process or set server.listen to a free port' : 'check server.listen',
+        cause: e,
+      },
+    );
+  }
+  const address = app.server.address();
+  const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
+  m.start(loaded.config.checks);
+  log.info({ url, version }, 'Vigil is up');
+
+  let pruneTimer: TimerHandle | undefined;
+  const prune = () => {
+    pruneTimer = clock.setTimer(pruneEveryMs, prune);
+    store
+      .prune(loaded.config.retention, clock.now())
+      .then((counts) => log.debug({ counts }, 'retention applied'))
+      .catch((e) => log.error({ err: describe(e) }, 'retention failed'));
+  };
+  pruneTimer = clock.setTimer(60_000, prune);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    config: () => loaded,
+    async reload() {
+      let next: LoadedConfig;
+      try {
+        next = loadConfig(opts.configPath, opts.env);
+      } catch (e) {
+        const problems = e instanceof VigilError ? e.problems.map((p) => `${p.where}: ${p.message}`) : [describe(e)];
+        log.error({ problems }, 'new configuration refused; the running one stays in force');
+        return;
+      }
+      if (next.config.storage !== loaded.config.storage || next.config.server.listen !== loaded.config.server.listen) {
+        log.warn('storage and server.listen take effect on restart only');
+      }
+      loaded = next;
+      m.reload(next.config.checks);
+      log.info({ checks: next.config.checks.length }, 'configuration reloaded');
+    },
+    stop(deadlineMs = 10_000) {
+      stopped ??= (async () => {
+        pruneTimer?.cancel();
+        await m.stop(deadlineMs);
+        await app.close();
+        await buffer.flush();
+        buffer.close();
+        await store.close();
+        log.info('Vigil stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { VigilError } from '../errors.js';
+import type { AppDeps } from './deps.js';
+import { checkRoutes } from './routes/checks.js';
+import { healthRoutes } from './routes/health.js';
+import { heartbeatRoutes } from './routes/heartbeat.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+const httpStatus: Partial<Record<VigilError['code'], number>> = {
+  USAGE: 400,
+  CHECK_NOT_FOUND: 404,
+  STORE_UNREACHABLE: 503,
+};
+
+/** The HTTP face of Vigil, built without listening so tests use `inject()`. */
+export function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
+  app.setErrorHandler((error, _req, reply) => {
+    if (error instanceof VigilError) {
+      return reply
+        .status(httpStatus[error.code] ?? 500)
+        .send({ error: { code: error.code, message: error.message, hint: error.hint } });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    return reply.status(status).send({
+      error: { code: status < 500 ? 'USAGE' : 'RUNTIME', message: (error as Error).message },
+    });
+  });
+  app.register(healthRoutes(deps));
+  app.register(metricsRoutes(deps));
+  app.register(checkRoutes(deps), { prefix: '/api/v1' });
+  app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,19 @@
+import type { CheckResult } from '../checks/types.js';
+import type { LoadedConfig } from '../config/loader.js';
+import type { Clock } from '../core/clock.js';
+import type { Monitor } from '../services/monitor.js';
+import type { Store } from '../store/store.js';
+import type { Registry } from 'prom-client';
+
+/** Everything the HTTP face needs, passed in: `buildApp(deps)` never listens or reads globals. */
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  /** the config in force; a function because SIGHUP may replace it */
+  config(): LoadedConfig;
+  monitor: Monitor;
+  metrics: Registry;
+  version: string;
+  /** heartbeat pings become results at once, through the same pipeline as scheduled runs */
+  onHeartbeat?(check: string): Promise<CheckResult | undefined>;
+}

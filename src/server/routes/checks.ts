@@ -1,0 +1,140 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { checkKinds } from '../../checks/registry.js';
+import type { CheckKind } from '../../checks/types.js';
+import { redact } from '../../config/redact.js';
+import type { CheckConfig } from '../../config/schema.js';
+import { parseDuration } from '../../core/duration.js';
+import { VigilError } from '../../errors.js';
+import type { AppDeps } from '../deps.js';
+
+const windows = ['24h', '7d', '30d', '90d'] as const;
+
+export const checkRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const find = (name: string): { check: CheckConfig; index: number } => {
+      const checks = deps.config().config.checks;
+      const index = checks.findIndex((c) => c.name === name);
+      if (index < 0) {
+        throw new VigilError('CHECK_NOT_FOUND', `no check named "${name}"`, {
+          hint: 'GET /api/v1/checks lists the configured checks',
+        });
+      }
+      return { check: checks[index]!, index };
+    };
+
+    app.get('/checks', async () => {
+      const states = new Map((await deps.store.checks.all()).map((s) => [s.name, s]));
+      return {
+        checks: deps.config().config.checks.map((c) => {
+          const last = states.get(c.name)?.last;
+          return {
+            ...describeCheck(c),
+            status: last?.status ?? 'pending',
+            message: last?.message ?? null,
+            lastRunAt: last ? new Date(last.at).toISOString() : null,
+            lastDurationMs: last?.durationMs ?? null,
+          };
+        }),
+      };
+    });
+
+    app.get<{ Params: { name: string } }>('/checks/:name', async (req) => {
+      const { check, index } = find(req.params.name);
+      const loaded = deps.config();
+      return {
+        ...describeCheck(check),
+        config: { [check.kind]: redact(check.spec, loaded, `checks.${index}.${check.kind}`) },
+      };
+    });
+
+    app.get<{ Params: { name: string }; Querystring: { from?: string; to?: string; limit?: string } }>(
+      '/checks/:name/results',
+      async (req) => {
+        const { check } = find(req.params.name);
+        const now = deps.clock.now();
+        const to = parseTime(req.query.to, now, 'to');
+        const from = parseTime(req.query.from, to - 3_600_000, 'from');
+        const limit = Math.min(10_000, Math.max(1, Number(req.query.limit ?? 1000) || 1000));
+        const results = await deps.store.results.list(check.name, from, to, limit);
+        return {
+          check: check.name,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          results: results.map((r) => ({
+            at: new Date(r.startedAt).toISOString(),
+            status: r.status,
+            durationMs: r.durationMs,
+            message: r.message,
+          })),
+        };
+      },
+    );
+
+    app.get<{ Params: { name: string }; Querystring: { window?: string } }>(
+      '/checks/:name/availability',
+      async (req) => {
+        const { check } = find(req.params.name);
+        const window = parseWindow(req.query.window);
+        const now = deps.clock.now();
+        const [row] = await deps.store.rollups.availability(now - window.ms, now, [check.name]);
+        return { check: check.name, window: window.name, ...availabilityBody(row) };
+      },
+    );
+
+    /** Every check's availability in one aggregate query: the overview and reports use this. */
+    app.get<{ Querystring: { window?: string } }>('/availability', async (req) => {
+      const window = parseWindow(req.query.window);
+      const now = deps.clock.now();
+      const rows = new Map((await deps.store.rollups.availability(now - window.ms, now)).map((r) => [r.check, r]));
+      return {
+        window: window.name,
+        checks: deps.config().config.checks.map((c) => ({ check: c.name, ...availabilityBody(rows.get(c.name)) })),
+      };
+    });
+  };
+
+function describeCheck(c: CheckConfig) {
+  const kind = checkKinds[c.kind] as CheckKind<unknown>;
+  return {
+    name: c.name,
+    kind: c.kind,
+    target: redactTarget(kind.target(c.spec)),
+    labels: c.labels,
+    schedule: c.schedule.type === 'every' ? { every: `${c.schedule.everyMs / 1000}s` } : { cron: c.schedule.expr, timezone: c.schedule.timezone ?? null },
+    timeoutMs: c.timeoutMs,
+  };
+}
+
+const redactTarget = (t: string) => t.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, '//$1:***@');
+
+function availabilityBody(row: { runs: number; up: number; ratio: number | null; avgDurationMs: number | null } | undefined) {
+  return {
+    availability: row?.ratio ?? null,
+    runs: row?.runs ?? 0,
+    up: row?.up ?? 0,
+    avgDurationMs: row?.avgDurationMs ?? null,
+  };
+}
+
+function parseWindow(text: string | undefined): { name: string; ms: number } {
+  const name = text ?? '24h';
+  const ms = parseDuration(name);
+  if (!(windows as readonly string[]).includes(name) || ms === undefined) {
+    throw new VigilError('USAGE', `window must be one of ${windows.join(', ')}, not "${name}"`, {
+      hint: 'e.g. ?window=30d',
+    });
+  }
+  return { name, ms };
+}
+
+function parseTime(text: string | undefined, fallback: number, what: string): number {
+  if (text === undefined || text === '') return fallback;
+  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(n)) {
+    throw new VigilError('USAGE', `${what} is neither an ISO 8601 time nor milliseconds since the epoch`, {
+      hint: `e.g. ${what}=2026-11-27T08:00:00Z`,
+    });
+  }
+  return n;
+}

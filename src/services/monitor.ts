@@ -1,0 +1,125 @@
+import { runCheck } from '../checks/runner.js';
+import type { CheckResult, HeartbeatReader, Sample } from '../checks/types.js';
+import type { CheckConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { LocalDriver } from '../scheduler/local-driver.js';
+import { Scheduler, type RunInfo } from '../scheduler/scheduler.js';
+import type { SchedulerDriver } from '../scheduler/types.js';
+import { labelsKey } from '../store/samples.js';
+
+export interface LatestSample extends Sample {
+  ts: number;
+}
+
+export interface MonitorDeps {
+  clock: Clock;
+  heartbeats: HeartbeatReader;
+  /** where results go: the store's write buffer in the daemon */
+  record(result: CheckResult): void;
+  concurrency: number;
+  driver?: SchedulerDriver;
+  onStart?(info: RunInfo): void;
+}
+
+/**
+ * The tick pipeline: the scheduler says a check is due → run it → keep its
+ * latest samples for /metrics → hand the result to the recorder.
+ */
+export class Monitor {
+  readonly scheduler: Scheduler;
+  #checks = new Map<string, CheckConfig>();
+  #memo = new Map<string, Record<string, unknown>>();
+  #latest = new Map<string, Map<string, LatestSample>>();
+  #lastResult = new Map<string, CheckResult>();
+
+  constructor(private readonly deps: MonitorDeps) {
+    this.scheduler = new Scheduler({
+      clock: deps.clock,
+      driver: deps.driver ?? new LocalDriver(deps.clock),
+      concurrency: deps.concurrency,
+      onStart: deps.onStart,
+      run: async (info) => {
+        const check = this.#checks.get(info.job.id);
+        if (check) this.#accept(await this.runOne(check, info.signal));
+      },
+    });
+  }
+
+  get checks(): CheckConfig[] {
+    return [...this.#checks.values()];
+  }
+
+  start(checks: readonly CheckConfig[]): void {
+    this.#setChecks(checks);
+    this.scheduler.start(this.#jobs());
+  }
+
+  /** Swap in a new, already validated set of checks (SIGHUP). */
+  reload(checks: readonly CheckConfig[]): void {
+    this.#setChecks(checks);
+    this.scheduler.update(this.#jobs());
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    await this.scheduler.stop(deadlineMs);
+  }
+
+  runOne(check: CheckConfig, signal?: AbortSignal): Promise<CheckResult> {
+    return runCheck(
+      check,
+      {
+        clock: this.deps.clock,
+        heartbeats: this.deps.heartbeats,
+        memo: (name) => {
+          let m = this.#memo.get(name);
+          if (!m) this.#memo.set(name, (m = {}));
+          return m;
+        },
+      },
+      signal,
+    );
+  }
+
+  /** Run a configured check now, outside its schedule, and record it (a heartbeat ping does this). */
+  async runNow(name: string): Promise<CheckResult | undefined> {
+    const check = this.#checks.get(name);
+    if (!check) return undefined;
+    const result = await this.runOne(check);
+    this.#accept(result);
+    return result;
+  }
+
+  /** The newest value of every series of every configured check. */
+  latestSamples(): LatestSample[] {
+    return [...this.#latest.values()].flatMap((m) => [...m.values()]);
+  }
+
+  lastResult(name: string): CheckResult | undefined {
+    return this.#lastResult.get(name);
+  }
+
+  #accept(result: CheckResult): void {
+    if (!this.#checks.has(result.check)) return;
+    this.#lastResult.set(result.check, result);
+    // A series the check no longer reports disappears with the run that dropped it.
+    const fresh = new Map<string, LatestSample>();
+    for (const s of result.samples) fresh.set(`${s.name}${labelsKey(s.labels)}`, { ...s, ts: result.startedAt });
+    this.#latest.set(result.check, fresh);
+    this.deps.record(result);
+  }
+
+  #setChecks(checks: readonly CheckConfig[]): void {
+    this.#checks = new Map(checks.map((c) => [c.name, c]));
+    for (const name of [...this.#latest.keys()]) {
+      if (!this.#checks.has(name)) {
+        this.#latest.delete(name);
+        this.#memo.delete(name);
+        this.#lastResult.delete(name);
+      }
+    }
+  }
+
+  #jobs() {
+    return this.checks.map((c) => ({ id: c.name, schedule: c.schedule }));
+  }
+}

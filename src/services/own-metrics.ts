@@ -1,0 +1,56 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { WriteBuffer } from './write-buffer.js';
+
+/** Vigil's own health, on /metrics beside the checks' series. */
+export function ownMetrics(parts: { scheduler: Scheduler; buffer: WriteBuffer; version: string }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  new Gauge({
+    name: 'vigil_build_info',
+    help: 'Vigil version, always 1',
+    labelNames: ['version'],
+    registers: [registry],
+  }).set({ version: parts.version }, 1);
+  const lateness = new Histogram({
+    name: 'vigil_scheduler_lateness_seconds',
+    help: 'How long after its due time a check run started',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  counter('vigil_check_runs_started_total', 'Check runs started', () => parts.scheduler.stats.started);
+  counter(
+    'vigil_check_runs_skipped_total',
+    'Runs skipped because the previous run of the same check was still going',
+    () => parts.scheduler.stats.skippedOverlap,
+  );
+  gauge('vigil_check_runs_in_flight', 'Check runs in flight', () => parts.scheduler.stats.running);
+  gauge('vigil_check_runs_queued', 'Due check runs waiting for a free slot', () => parts.scheduler.stats.queued);
+  counter('vigil_results_written_total', 'Results written to the store', () => parts.buffer.written);
+  counter(
+    'vigil_results_dropped_total',
+    'Results dropped because the store was unavailable for too long',
+    () => parts.buffer.dropped,
+  );
+  gauge('vigil_results_pending', 'Results waiting to be written', () => parts.buffer.pending);
+  return { registry, lateness };
+}

@@ -1,0 +1,74 @@
+import type { CheckResult } from '../checks/types.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+
+export interface WriteBufferOptions {
+  clock: Clock;
+  write(batch: CheckResult[]): Promise<void>;
+  onError(error: unknown, pending: number): void;
+  /** flush at least this often */
+  intervalMs?: number;
+  /** flush early when this many results wait */
+  maxBatch?: number;
+  /** while the store is down, keep at most this many results (oldest dropped first) */
+  maxPending?: number;
+}
+
+/**
+ * Results are written in batches, one transaction per flush: at 1,000 probes/s
+ * a transaction per result would cost more than the probes. A crash loses at
+ * most one interval of results, never half of a batch.
+ */
+export class WriteBuffer {
+  #pending: CheckResult[] = [];
+  #timer: TimerHandle | undefined;
+  #flushing: Promise<void> | undefined;
+  dropped = 0;
+  written = 0;
+
+  constructor(private readonly opts: WriteBufferOptions) {}
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  add(result: CheckResult): void {
+    this.#pending.push(result);
+    const max = this.opts.maxPending ?? 100_000;
+    if (this.#pending.length > max) {
+      const over = this.#pending.length - max;
+      this.#pending.splice(0, over);
+      this.dropped += over;
+    }
+    if (this.#pending.length >= (this.opts.maxBatch ?? 2000)) void this.flush();
+    else this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 1000, () => void this.flush());
+  }
+
+  /** Write everything pending; resolves when it is stored (or has failed and been kept for the next try). */
+  async flush(): Promise<void> {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    while (this.#flushing) await this.#flushing;
+    if (!this.#pending.length) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.opts
+      .write(batch)
+      .then(() => {
+        this.written += batch.length;
+      })
+      .catch((e) => {
+        this.#pending = batch.concat(this.#pending);
+        this.opts.onError(e, this.#pending.length);
+        this.#timer ??= this.opts.clock.setTimer((this.opts.intervalMs ?? 1000) * 5, () => void this.flush());
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    await this.#flushing;
+  }
+
+  close(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import type { CheckResult } from '../checks/types.js';
+import type { Tables } from './tables.js';
+
+export interface CheckState {
+  name: string;
+  kind: string;
+  firstSeen: number;
+  last?: { at: number; status: string; message: string; durationMs: number };
+}
+
+/** The latest state of every check, so an overview is one query however many checks there are. */
+export function checksRepo(db: Kysely<Tables>) {
+  return {
+    async upsertLatest(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
+      const latest = new Map<string, CheckResult>();
+      for (const r of results) {
+        const prev = latest.get(r.check);
+        if (!prev || prev.startedAt <= r.startedAt) latest.set(r.check, r);
+      }
+      for (const r of latest.values()) {
+        await trx
+          .insertInto('checks')
+          .values({
+            name: r.check,
+            kind: r.kind,
+            first_seen: r.startedAt,
+            last_at: r.startedAt,
+            last_status: r.status,
+            last_message: r.message,
+            last_duration_ms: r.durationMs,
+          })
+          .onConflict((oc) =>
+            oc.column('name').doUpdateSet((eb) => ({
+              kind: eb.ref('excluded.kind'),
+              last_at: eb.ref('excluded.last_at'),
+              last_status: eb.ref('excluded.last_status'),
+              last_message: eb.ref('excluded.last_message'),
+              last_duration_ms: eb.ref('excluded.last_duration_ms'),
+            })),
+          )
+          .execute();
+      }
+    },
+
+    async all(): Promise<CheckState[]> {
+      const rows = await db.selectFrom('checks').selectAll().orderBy('name').execute();
+      return rows.map((r) => ({
+        name: r.name,
+        kind: r.kind,
+        firstSeen: r.first_seen,
+        last:
+          r.last_at === null
+            ? undefined
+            : {
+                at: r.last_at,
+                status: r.last_status ?? 'unknown',
+                message: r.last_message ?? '',
+                durationMs: r.last_duration_ms ?? 0,
+              },
+      }));
+    },
+  };
+}

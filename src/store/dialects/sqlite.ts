@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+import { VigilError } from '../../errors.js';
+import type { StoreDialect } from './capabilities.js';
+
+export function sqliteDialect(file: string): StoreDialect {
+  let db: Database.Database;
+  try {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    throw new VigilError('STORE_NOT_WRITABLE', `cannot open SQLite database ${file}: ${(e as Error).message}`, {
+      hint: 'check that the directory exists and is writable, or set storage: in vigil.yaml',
+      cause: e,
+    });
+  }
+  return {
+    name: 'sqlite',
+    kysely: new SqliteDialect({ database: db }),
+    bigint: 'integer',
+    double: 'real',
+    greatest: 'max',
+    clusteredTables: true,
+    maxParams: 32_000,
+    async close() {
+      // Kysely's destroy closes the handle; this is for a store that never built one.
+      if (db.open) db.close();
+    },
+  };
+}

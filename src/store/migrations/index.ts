@@ -1,0 +1,23 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { StoreDialect } from '../dialects/capabilities.js';
+import * as m001 from './001-initial.js';
+
+interface DialectMigration {
+  up(db: Kysely<any>, d: StoreDialect): Promise<void>;
+}
+
+/** Ordered, versioned, and never edited once released: add a new file instead. */
+const migrations: Record<string, DialectMigration> = {
+  '001-initial': m001,
+};
+
+/** Migrations in code rather than read from a folder, so the built package needs no file layout. */
+export function migrationProvider(d: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(
+        Object.entries(migrations).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, d) }]),
+      );
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import type { CheckResult } from '../checks/types.js';
+import { chunk } from './chunk.js';
+import type { StoreDialect } from './dialects/capabilities.js';
+import type { Tables } from './tables.js';
+
+export interface StoredResult {
+  check: string;
+  startedAt: number;
+  durationMs: number;
+  status: string;
+  message: string;
+}
+
+export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
+  return {
+    async insert(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
+      const rows = results.map((r) => ({
+        check_name: r.check,
+        started_at: r.startedAt,
+        duration_ms: r.durationMs,
+        status: r.status,
+        message: r.message,
+      }));
+      for (const part of chunk(rows, 5, d.maxParams)) await trx.insertInto('check_results').values(part).execute();
+    },
+
+    /** Newest first, within [from, to]. */
+    async list(check: string, from: number, to: number, limit = 1000): Promise<StoredResult[]> {
+      const rows = await db
+        .selectFrom('check_results')
+        .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
+        .where('check_name', '=', check)
+        .where('started_at', '>=', from)
+        .where('started_at', '<=', to)
+        .orderBy('started_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        check: r.check_name,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        status: r.status,
+        message: r.message,
+      }));
+    },
+
+    async prune(before: number): Promise<number> {
+      const r = await db.deleteFrom('check_results').where('started_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+  };
+}

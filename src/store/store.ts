@@ -1,0 +1,115 @@
+import { Kysely, Migrator, sql } from 'kysely';
+import type { CheckResult } from '../checks/types.js';
+import { describe, VigilError } from '../errors.js';
+import { checksRepo } from './checks.js';
+import type { StoreDialect } from './dialects/capabilities.js';
+import { postgresDialect } from './dialects/postgres.js';
+import { sqliteDialect } from './dialects/sqlite.js';
+import { heartbeatsRepo } from './heartbeats.js';
+import { migrationProvider } from './migrations/index.js';
+import { rollupsRepo } from './rollups.js';
+import { resultsRepo } from './results.js';
+import { samplesRepo } from './samples.js';
+import type { Tables } from './tables.js';
+
+export interface RetentionPolicy {
+  results: number;
+  samples: number;
+  minute_rollups: number;
+  hour_rollups: number;
+  day_rollups: number;
+}
+
+export type Store = Awaited<ReturnType<typeof openStore>>;
+
+/** `sqlite:./vigil.db`, `sqlite::memory:` or `postgres://…`; migrated and ready. */
+export async function openStore(url: string) {
+  const dialect = dialectFor(url);
+  const db = new Kysely<Tables>({ dialect: dialect.kysely });
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+    if (error) throw error;
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    await dialect.close();
+    throw storeError(url, e);
+  }
+  const results = resultsRepo(db, dialect);
+  const samples = samplesRepo(db, dialect);
+  const rollups = rollupsRepo(db, dialect);
+  const checks = checksRepo(db);
+  const heartbeats = heartbeatsRepo(db);
+
+  return {
+    dialect: dialect.name,
+    db,
+    checks,
+    results,
+    samples,
+    rollups,
+    heartbeats,
+
+    /** Results, their samples, the checks' latest state and rollups: all or nothing. */
+    async record(batch: readonly CheckResult[]): Promise<void> {
+      if (!batch.length) return;
+      await db.transaction().execute(async (trx) => {
+        await results.insert(trx, batch);
+        await checks.upsertLatest(trx, batch);
+        await rollups.add(trx, batch);
+        await samples.insert(
+          trx,
+          batch.flatMap((r) => r.samples.map((s) => ({ ...s, ts: r.startedAt }))),
+        );
+      });
+    },
+
+    async ping(): Promise<void> {
+      await sql`select 1`.execute(db);
+    },
+
+    async prune(policy: RetentionPolicy, now: number) {
+      return {
+        results: await results.prune(now - policy.results),
+        samples: await samples.prune(now - policy.samples),
+        heartbeats: await heartbeats.prune(now - policy.results),
+        minuteRollups: await rollups.prune('m', now - policy.minute_rollups),
+        hourRollups: await rollups.prune('h', now - policy.hour_rollups),
+        dayRollups: await rollups.prune('d', now - policy.day_rollups),
+      };
+    },
+
+    async close(): Promise<void> {
+      await db.destroy();
+      await dialect.close();
+    },
+  };
+}
+
+function dialectFor(url: string): StoreDialect {
+  if (url.startsWith('sqlite:')) return sqliteDialect(url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:');
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresDialect(url);
+  throw new VigilError('CONFIG_INVALID', `unsupported storage URL ${redactUrl(url)}`, {
+    hint: 'use sqlite:./vigil.db or postgres://user@host/db',
+  });
+}
+
+function storeError(url: string, e: unknown): VigilError {
+  if (e instanceof VigilError) return e;
+  const msg = describe(e);
+  const readOnly = /readonly|read-only|SQLITE_CANTOPEN|EACCES|permission/i.test(msg);
+  return new VigilError(
+    readOnly ? 'STORE_NOT_WRITABLE' : 'STORE_UNREACHABLE',
+    `cannot use the store ${redactUrl(url)}: ${msg}`,
+    {
+      hint: readOnly
+        ? 'make the database file and its directory writable by this user'
+        : 'check that the database is running and the URL in storage: is right',
+      cause: e,
+    },
+  );
+}
+
+/** Passwords in URLs never reach a log line or an error message. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

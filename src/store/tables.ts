@@ -1,0 +1,50 @@
+import type { Generated } from 'kysely';
+
+/** The database holds only what happened; vigil.yaml says what to do. */
+export interface Tables {
+  checks: {
+    name: string;
+    kind: string;
+    first_seen: number;
+    last_at: number | null;
+    last_status: string | null;
+    last_message: string | null;
+    last_duration_ms: number | null;
+  };
+  check_results: {
+    id: Generated<number>;
+    check_name: string;
+    started_at: number;
+    duration_ms: number;
+    status: string;
+    message: string;
+  };
+  series: {
+    id: Generated<number>;
+    metric: string;
+    /** canonical JSON of the label set, keys sorted; metric name excluded */
+    labels: string;
+  };
+  samples: {
+    series_id: number;
+    ts: number;
+    value: number;
+  };
+  rollups: {
+    /** 'm' | 'h' | 'd' */
+    resolution: string;
+    bucket: number;
+    check_name: string;
+    runs: number;
+    up: number;
+    duration_sum: number;
+    duration_max: number;
+  };
+  heartbeats: {
+    id: Generated<number>;
+    check_name: string;
+    at: number;
+    type: string;
+    message: string | null;
+  };
+}
