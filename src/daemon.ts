@@ -105,11 +105,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         next = loadConfig(opts.configPath, opts.env);
       } catch (e) {
-        const problems = e instanceof VigilError ? e.problems.map((p) => `${p.where}: ${p.message}`) : [describe(e)];
+        const problems =
+          e instanceof VigilError ? e.problems.map((p) => `${p.where}: ${p.message}`) : [describe(e)];
         log.error({ problems }, 'new configuration refused; the running one stays in force');
         return;
       }
-      if (next.config.storage !== loaded.config.storage || next.config.server.listen !== loaded.config.server.listen) {
+      if (
+        next.config.storage !== loaded.config.storage ||
+        next.config.server.listen !== loaded.config.server.listen
+      ) {
         log.warn('storage and server.listen take effect on restart only');
       }
       loaded = next;

@@ -1,6 +1,5 @@
-import type { CheckResult, HeartbeatReader } from '../checks/types.js';
 import { checkKinds } from '../checks/registry.js';
-import type { CheckKind } from '../checks/types.js';
+import type { CheckKind, CheckResult, HeartbeatReader } from '../checks/types.js';
 import { loadConfig } from '../config/loader.js';
 import { systemClock } from '../core/clock.js';
 import { VigilError } from '../errors.js';
@@ -66,7 +65,13 @@ export async function checkCommand(
     const rows = results.map((r) => {
       const check = selected.find((c) => c.name === r.check)!;
       const kind = checkKinds[check.kind] as CheckKind<unknown>;
-      return [r.check, r.kind, paint(io, r.status), `${Math.round(r.durationMs)}ms`, r.message || kind.target(check.spec)];
+      return [
+        r.check,
+        r.kind,
+        paint(io, r.status),
+        `${Math.round(r.durationMs)}ms`,
+        r.message || kind.target(check.spec),
+      ];
     });
     io.out(table([['NAME', 'KIND', 'STATUS', 'LATENCY', 'MESSAGE'], ...rows]));
     const counts = new Map<string, number>();

@@ -26,7 +26,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
-  const configOption = ['-c, --config <file>', 'config file (default: $VIGIL_CONFIG or ./vigil.yaml)'] as const;
+  const configOption = [
+    '-c, --config <file>',
+    'config file (default: $VIGIL_CONFIG or ./vigil.yaml)',
+  ] as const;
 
   program
     .command('up')
@@ -72,7 +75,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0)
+        return 0;
       return 2;
     }
     return printError(io, e, debug);

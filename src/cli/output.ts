@@ -17,9 +17,16 @@ export function paint(io: Io, status: string, text = status): string {
 }
 
 /** A plain table: columns padded to their widest cell, the last one free. */
-export function table(rows: string[][], visibleWidth: (s: string) => number = (s) => stripAnsi(s).length): string {
+export function table(
+  rows: string[][],
+  visibleWidth: (s: string) => number = (s) => stripAnsi(s).length,
+): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleWidth(c))));
+  for (const row of rows) {
+    row.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleWidth(c));
+    });
+  }
   return rows
     .map((row) =>
       row

@@ -8,11 +8,22 @@ import type { Io } from './output.js';
  * within the deadline, flush results, close the store, exit 0). SIGHUP reloads
  * vigil.yaml; an invalid file is refused and the running config kept.
  */
-export async function upCommand(io: Io, opts: { config?: string; listen?: string; debug?: boolean }): Promise<number> {
-  const logger = pino({ level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined });
-  const daemon = await startDaemon({ configPath: configPath(io, opts.config), logger, env: io.env, listen: opts.listen });
-  io.err(`Vigil is up: ${daemon.url}  (dashboard API ${daemon.url}/api/v1/checks, metrics ${daemon.url}/metrics)`);
-  return new Promise<number>((resolve) => {
+export async function upCommand(
+  io: Io,
+  opts: { config?: string; listen?: string; debug?: boolean },
+): Promise<number> {
+  // Synchronous writes: a daemon's few log lines must reach a pipe in order, and before exit.
+  const logger = pino(
+    { level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined },
+    pino.destination({ fd: 1, sync: true }),
+  );
+  const daemon = await startDaemon({
+    configPath: configPath(io, opts.config),
+    logger,
+    env: io.env,
+    listen: opts.listen,
+  });
+  const exited = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
       daemon.stop(10_000).then(
@@ -27,4 +38,7 @@ export async function upCommand(io: Io, opts: { config?: string; listen?: string
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => void daemon.reload());
   });
+  // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
+  io.err(`Vigil is up: ${daemon.url}  (API ${daemon.url}/api/v1/checks, metrics ${daemon.url}/metrics)`);
+  return exited;
 }

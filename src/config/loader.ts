@@ -30,7 +30,8 @@ export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
 }
 
 export function parseConfig(text: string, file: string, env: Env = process.env): LoadedConfig {
-  const shown = path.relative(process.cwd(), file) || file;
+  const relative = path.relative(process.cwd(), file);
+  const shown = relative && !relative.startsWith('..') ? relative : file;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -65,9 +66,36 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     },
   });
 
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  } catch (e) {
+    // e.g. an alias whose anchor is missing, or an alias bomb
+    throw invalid([
+      {
+        where: shown,
+        path: '',
+        message: (e as Error).message,
+        hint: 'check YAML anchors (&a) and aliases (*a)',
+      },
+    ]);
+  }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, raw, at)));
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    // "no kind" is noise beside an unknown key at the same place: the key is most likely a misspelt kind.
+    const unknownAt = new Set(
+      issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path.join('.')),
+    );
+    const relevant = issues.filter(
+      (i) =>
+        !(
+          (i as { params?: { ifNoUnknownKey?: boolean } }).params?.ifNoUnknownKey &&
+          unknownAt.has(i.path.join('.'))
+        ),
+    );
+    problems.push(...relevant.flatMap((i) => describeIssue(i, doc, raw, at)));
+  }
   if (problems.length) throw invalid(problems);
   return deepFreeze({ file, config: parsed.data!, secretPaths });
 }
@@ -99,7 +127,7 @@ function describeIssue(
   at: (offset: number | undefined) => string,
 ): ConfigProblem[] {
   const segments = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  const dotted = segments.join('.');
+  const dotted = segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
   const nodeAt = (p: readonly (string | number)[]): Node | undefined => {
     for (let n = p.length; n >= 0; n--) {
       const node = doc.getIn(p.slice(0, n), true) as Node | undefined;
@@ -111,33 +139,49 @@ function describeIssue(
     const parent = doc.getIn(segments, true);
     const known = keysAt(configSchema, segments);
     return issue.keys.map((key) => {
-      const pair = isMap(parent) ? parent.items.find((it) => isScalar(it.key) && it.key.value === key) : undefined;
+      const pair = isMap(parent)
+        ? parent.items.find((it) => isScalar(it.key) && it.key.value === key)
+        : undefined;
       const keyNode = pair?.key as Node | undefined;
       const guess = didYouMean(key, known);
       return {
         where: at(keyNode?.range?.[0] ?? nodeAt(segments)?.range?.[0]),
         path: [...segments, key].join('.'),
         message: `unknown key "${key}"`,
-        hint: guess ? `did you mean "${guess}"?` : known.length ? `known keys: ${known.join(', ')}` : undefined,
+        hint: guess
+          ? `did you mean "${guess}"?`
+          : known.length
+            ? `known keys: ${known.join(', ')}`
+            : undefined,
       };
     });
   }
   const node = nodeAt(segments);
   const where = at(node?.range?.[0]);
   const params = (issue as { params?: { hint?: string } }).params;
-  if (issue.code === 'invalid_type') {
+  if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
     const value = valueAt(raw, segments);
     const received = value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : typeof value;
     return [
       {
         where,
         path: dotted,
-        message: `${dotted || 'the document'}: expected ${issue.expected}, got ${received}`,
+        message:
+          issue.code === 'invalid_type'
+            ? `${dotted || 'the document'}: expected ${issue.expected}, got ${received}`
+            : `${dotted}: ${received} is not an accepted form here`,
         hint: value === undefined ? `${segments.at(-1) ?? 'this value'} is required` : params?.hint,
       },
     ];
   }
-  return [{ where, path: dotted, message: dotted ? `${dotted}: ${issue.message}` : issue.message, hint: params?.hint }];
+  return [
+    {
+      where,
+      path: dotted,
+      message: dotted ? `${dotted}: ${issue.message}` : issue.message,
+      hint: params?.hint,
+    },
+  ];
 }
 
 function valueAt(raw: unknown, segments: readonly (string | number)[]): unknown {

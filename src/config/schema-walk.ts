@@ -22,7 +22,8 @@ function unwrap(schema: any): any {
   let s = schema;
   for (let i = 0; s && i < 20; i++) {
     const def = s._zod.def;
-    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(def.type)) s = def.innerType;
+    if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(def.type))
+      s = def.innerType;
     else if (def.type === 'pipe') s = def.in;
     else break;
   }

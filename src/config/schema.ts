@@ -12,13 +12,14 @@ const kindFields = Object.fromEntries(checkKindNames.map((k) => [k, checkKinds[k
 };
 
 const checkObject = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a check name is letters, digits, "_", "-" and "."'),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a check name is letters, digits, "_", "-" and "."'),
   every: duration({ min: 1000 }).optional(),
   cron: z
     .string()
-    .refine(isCron, { message: 'not a valid cron expression', params: { hint: 'five fields: "0 8 * * 1-5"' } })
+    .refine(isCron, {
+      message: 'not a valid cron expression',
+      params: { hint: 'five fields: "0 8 * * 1-5"' },
+    })
     .optional(),
   timezone: z
     .string()
@@ -47,7 +48,10 @@ const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
         kinds.length === 0
           ? `check "${c.name}" has no kind`
           : `check "${c.name}" has ${kinds.length} kinds (${kinds.join(', ')})`,
-      params: { hint: `give exactly one of: ${checkKindNames.join(', ')}` },
+      params: {
+        hint: `give exactly one of: ${checkKindNames.join(', ')}`,
+        ifNoUnknownKey: kinds.length === 0,
+      },
     });
     return z.NEVER;
   }
@@ -64,7 +68,8 @@ const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
     c.cron !== undefined
       ? { type: 'cron', expr: c.cron, timezone: c.timezone }
       : { type: 'every', everyMs: c.every ?? defaultEveryMs };
-  const timeoutMs = c.timeout ?? Math.min(defaultTimeoutMs, schedule.type === 'every' ? schedule.everyMs : Infinity);
+  const timeoutMs =
+    c.timeout ?? Math.min(defaultTimeoutMs, schedule.type === 'every' ? schedule.everyMs : Infinity);
   if (schedule.type === 'every' && timeoutMs > schedule.everyMs) {
     ctx.addIssue({
       code: 'custom',
@@ -77,12 +82,10 @@ const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
   return { name: c.name, kind, spec: c[kind], schedule, timeoutMs, labels: c.labels };
 });
 
-const storageSchema = z
-  .string()
-  .refine((s) => /^sqlite:/.test(s) || /^postgres(ql)?:\/\//.test(s), {
-    message: 'storage must be sqlite:<path> or postgres://…',
-    params: { hint: 'e.g. sqlite:./vigil.db or postgres://vigil@localhost/vigil' },
-  });
+const storageSchema = z.string().refine((s) => /^sqlite:/.test(s) || /^postgres(ql)?:\/\//.test(s), {
+  message: 'storage must be sqlite:<path> or postgres://…',
+  params: { hint: 'e.g. sqlite:./vigil.db or postgres://vigil@localhost/vigil' },
+});
 
 export const configSchema = z
   .strictObject({

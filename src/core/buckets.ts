@@ -36,7 +36,10 @@ export function coverWindow(from: number, to: number, finest: Resolution): Bucke
       if (a < b) out.push({ res, from: a, to: b });
       return;
     }
-    if (start >= end) return cover(lo, hi, level + 1);
+    if (start >= end) {
+      cover(lo, hi, level + 1);
+      return;
+    }
     out.push({ res, from: start, to: end });
     cover(lo, start, level + 1);
     cover(end, hi, level + 1);

@@ -27,6 +27,8 @@ export function nextDue(schedule: Schedule, id: string, after: number): number {
     const k = Math.floor((after - phase) / everyMs) + 1;
     return k * everyMs + phase;
   }
-  const next = new Cron(schedule.expr, { timezone: schedule.timezone, paused: true }).nextRun(new Date(after));
+  const next = new Cron(schedule.expr, { timezone: schedule.timezone, paused: true }).nextRun(
+    new Date(after),
+  );
   return next ? next.getTime() : Number.POSITIVE_INFINITY;
 }

@@ -114,14 +114,13 @@ export class Scheduler {
     this.stats.started++;
     if (isSlow) this.#slowRunning++;
     this.opts.onStart?.(info);
-    const t0 = performance.now();
     const done = this.opts
       .run(info)
       .catch(() => {
         // run() records its own failures; nothing may escape into the scheduler.
       })
       .finally(() => {
-        const took = performance.now() - t0;
+        const took = this.opts.clock.now() - info.startedAt;
         if (took >= (this.opts.slowAfterMs ?? 1000)) this.#slow.add(job.id);
         else this.#slow.delete(job.id);
         this.stats.running--;

@@ -1,9 +1,9 @@
+import type { Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Store } from '../store/store.js';
-import type { Registry } from 'prom-client';
 
 /** Everything the HTTP face needs, passed in: `buildApp(deps)` never listens or reads globals. */
 export interface AppDeps {

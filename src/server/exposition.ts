@@ -13,9 +13,9 @@ export function renderSamples(samples: readonly ExposedSample[]): string {
   const byName = new Map<string, ExposedSample[]>();
   for (const s of samples) {
     const name = metricName(s.name);
-    let list = byName.get(name);
-    if (!list) byName.set(name, (list = []));
-    list.push(s);
+    const list = byName.get(name);
+    if (list) list.push(s);
+    else byName.set(name, [s]);
   }
   let out = '';
   for (const [name, list] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {

@@ -3,7 +3,7 @@ import type { CheckResult, HeartbeatReader, Sample } from '../checks/types.js';
 import type { CheckConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { LocalDriver } from '../scheduler/local-driver.js';
-import { Scheduler, type RunInfo } from '../scheduler/scheduler.js';
+import { type RunInfo, Scheduler } from '../scheduler/scheduler.js';
 import type { SchedulerDriver } from '../scheduler/types.js';
 import { labelsKey } from '../store/samples.js';
 
@@ -71,8 +71,8 @@ export class Monitor {
         clock: this.deps.clock,
         heartbeats: this.deps.heartbeats,
         memo: (name) => {
-          let m = this.#memo.get(name);
-          if (!m) this.#memo.set(name, (m = {}));
+          const m = this.#memo.get(name) ?? {};
+          this.#memo.set(name, m);
           return m;
         },
       },
@@ -103,7 +103,8 @@ export class Monitor {
     this.#lastResult.set(result.check, result);
     // A series the check no longer reports disappears with the run that dropped it.
     const fresh = new Map<string, LatestSample>();
-    for (const s of result.samples) fresh.set(`${s.name}${labelsKey(s.labels)}`, { ...s, ts: result.startedAt });
+    for (const s of result.samples)
+      fresh.set(`${s.name}${labelsKey(s.labels)}`, { ...s, ts: result.startedAt });
     this.#latest.set(result.check, fresh);
     this.deps.record(result);
   }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { WriteBuffer } from './write-buffer.js';
 
@@ -44,7 +44,11 @@ export function ownMetrics(parts: { scheduler: Scheduler; buffer: WriteBuffer; v
     () => parts.scheduler.stats.skippedOverlap,
   );
   gauge('vigil_check_runs_in_flight', 'Check runs in flight', () => parts.scheduler.stats.running);
-  gauge('vigil_check_runs_queued', 'Due check runs waiting for a free slot', () => parts.scheduler.stats.queued);
+  gauge(
+    'vigil_check_runs_queued',
+    'Due check runs waiting for a free slot',
+    () => parts.scheduler.stats.queued,
+  );
   counter('vigil_results_written_total', 'Results written to the store', () => parts.buffer.written);
   counter(
     'vigil_results_dropped_total',

@@ -22,7 +22,8 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
         status: r.status,
         message: r.message,
       }));
-      for (const part of chunk(rows, 5, d.maxParams)) await trx.insertInto('check_results').values(part).execute();
+      for (const part of chunk(rows, 5, d.maxParams))
+        await trx.insertInto('check_results').values(part).execute();
     },
 
     /** Newest first, within [from, to]. */

@@ -36,7 +36,15 @@ export function rollupsRepo(db: Kysely<Tables>, d: StoreDialect) {
           const key = `${res}|${bucket}|${r.check}`;
           let row = acc.get(key);
           if (!row) {
-            row = { resolution: res, bucket, check_name: r.check, runs: 0, up: 0, duration_sum: 0, duration_max: 0 };
+            row = {
+              resolution: res,
+              bucket,
+              check_name: r.check,
+              runs: 0,
+              up: 0,
+              duration_sum: 0,
+              duration_max: 0,
+            };
             acc.set(key, row);
           }
           row.runs++;

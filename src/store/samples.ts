@@ -74,8 +74,17 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     /** Every series of a metric whose labels include `match`, with points in [from, to]. */
-    async range(metric: string, match: Record<string, string>, from: number, to: number): Promise<SeriesPoint[]> {
-      const series = await db.selectFrom('series').select(['id', 'labels']).where('metric', '=', metric).execute();
+    async range(
+      metric: string,
+      match: Record<string, string>,
+      from: number,
+      to: number,
+    ): Promise<SeriesPoint[]> {
+      const series = await db
+        .selectFrom('series')
+        .select(['id', 'labels'])
+        .where('metric', '=', metric)
+        .execute();
       const out: SeriesPoint[] = [];
       for (const s of series) {
         const labels = JSON.parse(s.labels) as Record<string, string>;

@@ -7,8 +7,8 @@ import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
 import { heartbeatsRepo } from './heartbeats.js';
 import { migrationProvider } from './migrations/index.js';
-import { rollupsRepo } from './rollups.js';
 import { resultsRepo } from './results.js';
+import { rollupsRepo } from './rollups.js';
 import { samplesRepo } from './samples.js';
 import type { Tables } from './tables.js';
 
@@ -86,7 +86,8 @@ export async function openStore(url: string) {
 }
 
 function dialectFor(url: string): StoreDialect {
-  if (url.startsWith('sqlite:')) return sqliteDialect(url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:');
+  if (url.startsWith('sqlite:'))
+    return sqliteDialect(url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:');
   if (/^postgres(ql)?:\/\//.test(url)) return postgresDialect(url);
   throw new VigilError('CONFIG_INVALID', `unsupported storage URL ${redactUrl(url)}`, {
     hint: 'use sqlite:./vigil.db or postgres://user@host/db',

@@ -86,10 +86,14 @@ export const checkRoutes =
     app.get<{ Querystring: { window?: string } }>('/availability', async (req) => {
       const window = parseWindow(req.query.window);
       const now = deps.clock.now();
-      const rows = new Map((await deps.store.rollups.availability(now - window.ms, now)).map((r) => [r.check, r]));
+      const rows = new Map(
+        (await deps.store.rollups.availability(now - window.ms, now)).map((r) => [r.check, r]),
+      );
       return {
         window: window.name,
-        checks: deps.config().config.checks.map((c) => ({ check: c.name, ...availabilityBody(rows.get(c.name)) })),
+        checks: deps
+          .config()
+          .config.checks.map((c) => ({ check: c.name, ...availabilityBody(rows.get(c.name)) })),
       };
     });
   };
@@ -101,14 +105,19 @@ function describeCheck(c: CheckConfig) {
     kind: c.kind,
     target: redactTarget(kind.target(c.spec)),
     labels: c.labels,
-    schedule: c.schedule.type === 'every' ? { every: `${c.schedule.everyMs / 1000}s` } : { cron: c.schedule.expr, timezone: c.schedule.timezone ?? null },
+    schedule:
+      c.schedule.type === 'every'
+        ? { every: `${c.schedule.everyMs / 1000}s` }
+        : { cron: c.schedule.expr, timezone: c.schedule.timezone ?? null },
     timeoutMs: c.timeoutMs,
   };
 }
 
 const redactTarget = (t: string) => t.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, '//$1:***@');
 
-function availabilityBody(row: { runs: number; up: number; ratio: number | null; avgDurationMs: number | null } | undefined) {
+function availabilityBody(
+  row: { runs: number; up: number; ratio: number | null; avgDurationMs: number | null } | undefined,
+) {
   return {
     availability: row?.ratio ?? null,
     runs: row?.runs ?? 0,

@@ -10,7 +10,9 @@ export const healthRoutes =
         await withTimeout(deps.store.ping(), 2000);
         return { status: 'ok', store: deps.store.dialect, version: deps.version };
       } catch (e) {
-        return reply.status(503).send({ status: 'unavailable', store: deps.store.dialect, error: describe(e) });
+        return reply
+          .status(503)
+          .send({ status: 'unavailable', store: deps.store.dialect, error: describe(e) });
       }
     });
   };

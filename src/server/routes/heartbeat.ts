@@ -11,10 +11,11 @@ import type { AppDeps } from '../deps.js';
 export const heartbeatRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 10 * 1024 }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 10 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
     const handler =
-      (type: HeartbeatPing['type']) =>
-      async (req: FastifyRequest<{ Params: { name: string } }>) => {
+      (type: HeartbeatPing['type']) => async (req: FastifyRequest<{ Params: { name: string } }>) => {
         const check = deps.config().config.checks.find((c) => c.name === req.params.name);
         if (!check || (check.kind as string) !== 'heartbeat') {
           throw new VigilError('CHECK_NOT_FOUND', `no heartbeat check named "${req.params.name}"`, {
@@ -25,7 +26,13 @@ export const heartbeatRoutes =
         const ping: HeartbeatPing = { at: deps.clock.now(), type, message: body || undefined };
         await deps.store.heartbeats.record(check.name, ping);
         const result = await deps.onHeartbeat?.(check.name);
-        return { ok: true, check: check.name, type, at: new Date(ping.at).toISOString(), status: result?.status };
+        return {
+          ok: true,
+          check: check.name,
+          type,
+          at: new Date(ping.at).toISOString(),
+          status: result?.status,
+        };
       };
     for (const [suffix, type] of [
       ['', 'ok'],

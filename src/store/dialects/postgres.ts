@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { PostgresDialect } from 'kysely';
+import pg from 'pg';
 import type { StoreDialect } from './capabilities.js';
 
 const int8 = 20;
@@ -14,7 +14,9 @@ export function postgresDialect(url: string): StoreDialect {
     // Set per pool rather than on pg.types, which would change every pg user in the process.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === int8 || oid === numeric ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === int8 || oid === numeric
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client that loses its server must not crash the daemon; the next query reports it.

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
@@ -8,17 +8,23 @@ import type { StoreDialect } from './capabilities.js';
 export function sqliteDialect(file: string): StoreDialect {
   let db: Database.Database;
   try {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const dir = path.dirname(path.resolve(file));
+    // One level only: Node's recursive mkdir spins forever under /proc (seen on Node 20).
+    if (file !== ':memory:' && !existsSync(dir)) mkdirSync(dir);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
   } catch (e) {
-    throw new VigilError('STORE_NOT_WRITABLE', `cannot open SQLite database ${file}: ${(e as Error).message}`, {
-      hint: 'check that the directory exists and is writable, or set storage: in vigil.yaml',
-      cause: e,
-    });
+    throw new VigilError(
+      'STORE_NOT_WRITABLE',
+      `cannot open SQLite database ${file}: ${(e as Error).message}`,
+      {
+        hint: 'check that the directory exists and is writable, or set storage: in vigil.yaml',
+        cause: e,
+      },
+    );
   }
   return {
     name: 'sqlite',

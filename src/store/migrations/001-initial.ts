@@ -4,7 +4,10 @@ import type { StoreDialect } from '../dialects/capabilities.js';
 export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
   const clustered = (b: { modifyEnd(s: ReturnType<typeof sql>): any }) =>
     d.clusteredTables ? b.modifyEnd(sql`without rowid`) : b;
-  const id = (col: any) => (d.name === 'postgres' ? col.generatedByDefaultAsIdentity().primaryKey() : col.primaryKey().autoIncrement());
+  const id = (col: any) =>
+    d.name === 'postgres'
+      ? col.generatedByDefaultAsIdentity().primaryKey()
+      : col.primaryKey().autoIncrement();
 
   await db.schema
     .createTable('checks')
@@ -26,7 +29,11 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('message', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('check_results_by_check').on('check_results').columns(['check_name', 'started_at']).execute();
+  await db.schema
+    .createIndex('check_results_by_check')
+    .on('check_results')
+    .columns(['check_name', 'started_at'])
+    .execute();
   await db.schema.createIndex('check_results_by_time').on('check_results').column('started_at').execute();
 
   await db.schema
@@ -60,7 +67,11 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
       .addColumn('duration_max', d.double, (c) => c.notNull())
       .addPrimaryKeyConstraint('rollups_pk', ['resolution', 'bucket', 'check_name']),
   ).execute();
-  await db.schema.createIndex('rollups_by_check').on('rollups').columns(['check_name', 'resolution', 'bucket']).execute();
+  await db.schema
+    .createIndex('rollups_by_check')
+    .on('rollups')
+    .columns(['check_name', 'resolution', 'bucket'])
+    .execute();
 
   await db.schema
     .createTable('heartbeats')

@@ -16,7 +16,10 @@ export function migrationProvider(d: StoreDialect): MigrationProvider {
   return {
     async getMigrations() {
       return Object.fromEntries(
-        Object.entries(migrations).map(([name, m]): [string, Migration] => [name, { up: (db) => m.up(db, d) }]),
+        Object.entries(migrations).map(([name, m]): [string, Migration] => [
+          name,
+          { up: (db) => m.up(db, d) },
+        ]),
       );
     },
   };

@@ -1,0 +1,19 @@
+import type { CheckContext, HeartbeatReader } from '../../src/checks/types.js';
+
+/** A CheckContext for one test, with the controller that aborts its signal. */
+export function makeCtx(
+  overrides: Partial<CheckContext> = {},
+): CheckContext & { controller: AbortController } {
+  const controller = new AbortController();
+  const noPings: HeartbeatReader = { last: async () => undefined };
+  return {
+    name: 'test',
+    signal: controller.signal,
+    timeoutMs: 5000,
+    now: () => Date.now(),
+    memo: {},
+    heartbeats: noPings,
+    ...overrides,
+    controller,
+  };
+}

@@ -1,0 +1,155 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discover, starterConfig } from '../../src/cli/init.js';
+import { main } from '../../src/cli/main.js';
+import { parseConfig } from '../../src/config/loader.js';
+import { captureIo } from './io.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-'));
+const run = (args: string[], env: Record<string, string> = {}) => {
+  const cap = captureIo(dir, env);
+  return main(['node', 'vigil', ...args], cap.io).then((code) => ({ code, ...cap }));
+};
+
+describe('vigil check', () => {
+  let server: http.Server;
+  let livePort: number;
+  let deadPort: number;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    livePort = (server.address() as AddressInfo).port;
+    // a port that was just free: nothing listens there
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    deadPort = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    writeFileSync(
+      path.join(dir, 'vigil.yaml'),
+      [
+        'checks:',
+        '  - name: live',
+        `    http: { url: "http://127.0.0.1:${livePort}/" }`,
+        '  - name: stopped',
+        `    http: { url: "http://127.0.0.1:${deadPort}/" }`,
+        '    timeout: 2s',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it('exits 1 with the stopped target critical, as JSON', async () => {
+    const { code, stdout } = await run(['check', '--json']);
+    expect(code).toBe(1);
+    const body = JSON.parse(stdout());
+    expect(body.ok).toBe(false);
+    expect(body.checks).toEqual([
+      expect.objectContaining({ name: 'live', status: 'ok' }),
+      expect.objectContaining({
+        name: 'stopped',
+        status: 'critical',
+        message: expect.stringContaining('ECONNREFUSED'),
+      }),
+    ]);
+  });
+
+  it('exits 0 for named checks that pass, and prints a table', async () => {
+    const { code, stdout } = await run(['check', 'live']);
+    expect(code).toBe(0);
+    expect(stdout()).toMatch(/^NAME\s+KIND\s+STATUS\s+LATENCY\s+MESSAGE/);
+    expect(stdout()).toMatch(/^live\s+http\s+ok\s+\d+ms\s+200 in/m);
+  });
+
+  it('exits 2 for a check that is not configured', async () => {
+    const { code, stderr } = await run(['check', 'nope']);
+    expect(code).toBe(2);
+    expect(stderr()).toContain('no check named "nope" [CHECK_NOT_FOUND]');
+    expect(stderr()).toContain('hint: configured: live, stopped');
+  });
+});
+
+describe('vigil validate', () => {
+  it('lists every problem with line:col and exits 2', async () => {
+    const file = path.join(dir, 'broken.yaml');
+    writeFileSync(
+      file,
+      'checks:\n  - name: a\n    tcp: { host: x, port: 1 }\n    every: 5 minutes\n  - name: b\n    htp: {}\n',
+    );
+    const { code, stderr } = await run(['validate', '--config', file]);
+    expect(code).toBe(2);
+    const lines = stderr().split('\n');
+    expect(lines[0]).toMatch(/broken\.yaml:4:12: checks\[0\]\.every: "5 minutes" is not a duration/);
+    expect(lines[1]).toMatch(/broken\.yaml:6:5: unknown key "htp" \(did you mean "http"\?\)/);
+    expect(lines.at(-1)).toBe('2 problems found');
+  });
+
+  it('exits 2 when the file is missing, with a hint', async () => {
+    const { code, stderr } = await run(['validate', '--config', 'nope.yaml']);
+    expect(code).toBe(2);
+    expect(stderr()).toContain('[CONFIG_NOT_FOUND]');
+    expect(stderr()).toContain('vigil init');
+  });
+
+  it('validates the shipped example', async () => {
+    const { code } = await run(['validate', '--config', path.resolve('examples/vigil.yaml')]);
+    expect(code).toBe(0);
+  });
+});
+
+describe('vigil init, schema, usage', () => {
+  it('writes a valid starter config and never overwrites one', async () => {
+    const file = path.join(dir, 'starter.yaml');
+    expect((await run(['init', '--config', file])).code).toBe(0);
+    expect(() => parseConfig(readFileSync(file, 'utf8'), file, {})).not.toThrow();
+    writeFileSync(file, '# mine\n');
+    const again = await run(['init', '--config', file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr()).toContain('[CONFIG_EXISTS]');
+    expect(readFileSync(file, 'utf8')).toBe('# mine\n');
+  });
+
+  it('finds listening ports, log files and the Docker socket on a machine', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'vigil-root-'));
+    mkdirSync(path.join(root, 'proc/net'), { recursive: true });
+    mkdirSync(path.join(root, 'var/log/nginx'), { recursive: true });
+    mkdirSync(path.join(root, 'var/run'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'proc/net/tcp'),
+      [
+        '  sl  local_address rem_address   st tx_queue rx_queue',
+        '   0: 0100007F:1538 00000000:0000 0A 00000000:00000000',
+        '   1: 0100007F:C350 0100007F:1538 01 00000000:00000000',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(root, 'var/log/nginx/error.log'), '');
+    writeFileSync(path.join(root, 'var/run/docker.sock'), '');
+    const facts = discover(root);
+    expect(facts).toEqual({
+      listeningPorts: [5432],
+      logFiles: ['/var/log/nginx/error.log'],
+      dockerSocket: true,
+    });
+    const text = starterConfig(facts);
+    expect(text).toContain('port: 5432');
+    expect(() => parseConfig(text, 'starter.yaml', {})).not.toThrow();
+  });
+
+  it('prints the JSON Schema', async () => {
+    const { code, stdout } = await run(['schema']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout()).properties.checks).toBeDefined();
+  });
+
+  it('exits 2 on an unknown command or option, 0 on --version', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['check', '--nope'])).code).toBe(2);
+    const v = await run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

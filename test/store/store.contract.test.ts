@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/types.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { testDatabases } from './databases.js';
+
+const t0 = Date.UTC(2026, 10, 1, 0, 0, 0);
+const minute = 60_000;
+const day = 86_400_000;
+
+function result(check: string, at: number, status: CheckResult['status'], durationMs = 10): CheckResult {
+  return {
+    check,
+    kind: 'http',
+    status,
+    message: status === 'ok' ? '200 in 10ms' : 'connect ECONNREFUSED',
+    startedAt: at,
+    durationMs,
+    samples: [
+      { name: 'up', labels: { check }, value: status === 'ok' ? 1 : 0 },
+      { name: 'http_duration_seconds', labels: { check, phase: 'ttfb' }, value: durationMs / 1000 },
+    ],
+  };
+}
+
+describe.each(testDatabases)('store contract on $name', (database) => {
+  let store: Store;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await database.create();
+    drop = db.drop;
+    store = await openStore(db.url);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await drop?.();
+  });
+
+  it('records results, the latest state, samples and rollups in one transaction', async () => {
+    const batch = [
+      result('api', t0, 'ok', 12),
+      result('api', t0 + minute, 'critical', 30),
+      result('db', t0, 'ok'),
+    ];
+    await store.record(batch);
+    const listed = await store.results.list('api', t0, t0 + day);
+    expect(listed.map((r) => [r.startedAt, r.status, r.durationMs])).toEqual([
+      [t0 + minute, 'critical', 30],
+      [t0, 'ok', 12],
+    ]);
+    const states = await store.checks.all();
+    expect(states.find((s) => s.name === 'api')?.last).toMatchObject({ at: t0 + minute, status: 'critical' });
+    const series = await store.samples.range('up', { check: 'api' }, t0, t0 + day);
+    expect(series).toEqual([
+      {
+        metric: 'up',
+        labels: { check: 'api' },
+        points: [
+          { ts: t0, value: 1 },
+          { ts: t0 + minute, value: 0 },
+        ],
+      },
+    ]);
+  });
+
+  it('aggregates availability over any window from rollups', async () => {
+    // 'svc' runs once a minute for 3 days; down for the first 90 minutes of day 2
+    const batch: CheckResult[] = [];
+    for (let t = t0; t < t0 + 3 * day; t += minute) {
+      const down = t >= t0 + day && t < t0 + day + 90 * minute;
+      batch.push(result('svc', t, down ? 'critical' : 'ok', down ? 100 : 10));
+    }
+    await store.record(batch);
+    const end = t0 + 3 * day;
+    const [all] = await store.rollups.availability(t0, end, ['svc']);
+    expect(all).toMatchObject({ check: 'svc', runs: 3 * 1440, up: 3 * 1440 - 90 });
+    expect(all!.avgDurationMs).toBeCloseTo((90 * 100 + (3 * 1440 - 90) * 10) / (3 * 1440), 6);
+    expect(all!.maxDurationMs).toBe(100);
+    const [lastDay] = await store.rollups.availability(end - day, end, ['svc']);
+    expect(lastDay).toMatchObject({ runs: 1440, up: 1440, ratio: 1 });
+    // a 24h window that is not aligned to days or hours is minute-exact
+    const from = t0 + day - 30 * minute;
+    const [shifted] = await store.rollups.availability(from, from + day, ['svc']);
+    expect(shifted).toMatchObject({ runs: 1440, up: 1440 - 90 });
+    // all checks at once, in one query
+    const every = await store.rollups.availability(t0 - day, end);
+    expect(every.map((a) => a.check).sort()).toEqual(['api', 'db', 'svc']);
+  });
+
+  it('merges rollups written by later batches into the same bucket', async () => {
+    await store.record([result('merge', t0 + 5 * day, 'ok', 5)]);
+    await store.record([result('merge', t0 + 5 * day + 1000, 'critical', 50)]);
+    const points = await store.rollups.series('merge', 'm', t0 + 5 * day, t0 + 5 * day + minute);
+    expect(points).toEqual([
+      { bucket: t0 + 5 * day, runs: 2, up: 1, avgDurationMs: 27.5, maxDurationMs: 50 },
+    ]);
+  });
+
+  it('keeps heartbeats and returns the newest ping and start', async () => {
+    await store.heartbeats.record('backup', { at: t0, type: 'start' });
+    await store.heartbeats.record('backup', { at: t0 + 5000, type: 'fail', message: 'disk full' });
+    expect(await store.heartbeats.last('backup')).toEqual({
+      ping: { at: t0 + 5000, type: 'fail', message: 'disk full' },
+      lastStart: { at: t0, type: 'start', message: undefined },
+    });
+    expect(await store.heartbeats.last('never')).toBeUndefined();
+  });
+
+  it('prunes raw data by retention and keeps the long-term rollups', async () => {
+    const now = t0 + 40 * day;
+    const counts = await store.prune(
+      {
+        results: 30 * day,
+        samples: 15 * day,
+        minute_rollups: 2 * day,
+        hour_rollups: 95 * day,
+        day_rollups: 800 * day,
+      },
+      now,
+    );
+    expect(counts.results).toBeGreaterThan(4000);
+    expect(counts.samples).toBeGreaterThan(8000);
+    expect(counts.minuteRollups).toBeGreaterThan(4000);
+    expect(counts.dayRollups).toBe(0);
+    expect(await store.results.list('svc', t0, now)).toEqual([]);
+    const [svc] = await store.rollups.availability(t0, t0 + 3 * day, ['svc']);
+    expect(svc).toMatchObject({ runs: 3 * 1440, up: 3 * 1440 - 90 });
+  });
+
+  it('is all or nothing: a failing batch leaves nothing behind', async () => {
+    const bad = { ...result('atomic', t0 + 50 * day, 'ok'), message: undefined as unknown as string };
+    await expect(store.record([result('atomic', t0 + 50 * day - 1, 'ok'), bad])).rejects.toThrow();
+    expect(await store.results.list('atomic', 0, t0 + 100 * day)).toEqual([]);
+    expect(await store.rollups.availability(t0 + 49 * day, t0 + 51 * day, ['atomic'])).toEqual([]);
+  });
+});
+
+describe('store errors', () => {
+  it('names an unreachable PostgreSQL without its password', async () => {
+    const err = await openStore('postgres://vigil:hunter2@127.0.0.1:1/vigil').catch((e) => e);
+    expect(err.code).toBe('STORE_UNREACHABLE');
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message).toContain('vigil:***@');
+  });
+
+  it('names a SQLite path that cannot be written', async () => {
+    const err = await openStore('sqlite:/proc/vigil/vigil.db').catch((e) => e);
+    expect(err.code).toBe('STORE_NOT_WRITABLE');
+    expect(err.hint).toMatch(/writable/);
+  });
+});
