@@ -7,6 +7,8 @@ export interface Sample {
   name: string;
   labels?: Readonly<Record<string, string>>;
   value: number;
+  /** a staleness marker: set by the recorder when a series disappears, never by a kind */
+  stale?: true;
 }
 
 /** What a kind reports: facts, never a thrown exception. */

@@ -101,26 +101,36 @@ export class Monitor {
   #accept(result: CheckResult): void {
     if (!this.#checks.has(result.check)) return;
     this.#lastResult.set(result.check, result);
-    // A series the check no longer reports disappears with the run that dropped it.
+    // A series the check no longer reports ends with the run that dropped it: a
+    // staleness marker, as Prometheus writes when a series leaves a scrape.
+    const previous = this.#latest.get(result.check);
     const fresh = new Map<string, LatestSample>();
     for (const s of result.samples)
       fresh.set(`${s.name}${labelsKey(s.labels)}`, { ...s, ts: result.startedAt });
+    const ended = previous
+      ? [...previous].filter(([key]) => !fresh.has(key)).map(([, s]) => staleMarker(s))
+      : [];
     this.#latest.set(result.check, fresh);
-    this.deps.record(result);
+    this.deps.record(ended.length ? { ...result, samples: [...result.samples, ...ended] } : result);
   }
 
   #setChecks(checks: readonly CheckConfig[]): void {
     this.#checks = new Map(checks.map((c) => [c.name, c]));
+    // A removed check writes no staleness markers (that would need a run that did not happen):
+    // its series fall out of queries after the 5-minute lookback.
     for (const name of [...this.#latest.keys()]) {
-      if (!this.#checks.has(name)) {
-        this.#latest.delete(name);
-        this.#memo.delete(name);
-        this.#lastResult.delete(name);
-      }
+      if (this.#checks.has(name)) continue;
+      this.#latest.delete(name);
+      this.#memo.delete(name);
+      this.#lastResult.delete(name);
     }
   }
 
   #jobs() {
     return this.checks.map((c) => ({ id: c.name, schedule: c.schedule }));
   }
+}
+
+function staleMarker(s: LatestSample): Sample {
+  return { name: s.name, labels: s.labels, value: Number.NaN, stale: true };
 }

@@ -1,17 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Sample } from '../checks/types.js';
+import { compileMatchers } from '../metrics/matchers.js';
+import type { Labels, Matcher, Queryable, Series } from '../metrics/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import type { Tables } from './tables.js';
 
 export interface TimedSample extends Sample {
   ts: number;
-}
-
-export interface SeriesPoint {
-  metric: string;
-  labels: Record<string, string>;
-  points: { ts: number; value: number }[];
 }
 
 /** Canonical identity of a label set: sorted keys, JSON. */
@@ -21,13 +17,46 @@ export function labelsKey(labels: Readonly<Record<string, string>> | undefined):
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, labels[k]])));
 }
 
+interface KnownSeries {
+  id: number;
+  /** with __name__ */
+  labels: Labels;
+}
+
+/**
+ * Samples and the series they belong to. Series are mirrored in memory (ids
+ * never change once assigned), and the mirror catches up with rows other
+ * nodes inserted by reading ids above the highest it knows.
+ */
 export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
-  // Series ids never change once assigned, so the cache never needs invalidating.
-  const seriesIds = new Map<string, number>();
+  const idsByKey = new Map<string, number>();
+  const byMetric = new Map<string, KnownSeries[]>();
+  let maxKnownId = 0;
+
+  const remember = (id: number, metric: string, labelsJson: string) => {
+    const key = `${metric}\u0000${labelsJson}`;
+    if (idsByKey.has(key)) return;
+    idsByKey.set(key, id);
+    const labels = { __name__: metric, ...(JSON.parse(labelsJson) as Record<string, string>) };
+    const list = byMetric.get(metric);
+    if (list) list.push({ id, labels });
+    else byMetric.set(metric, [{ id, labels }]);
+    maxKnownId = Math.max(maxKnownId, id);
+  };
+
+  async function catchUp(): Promise<void> {
+    const rows = await db
+      .selectFrom('series')
+      .selectAll()
+      .where('id', '>', maxKnownId)
+      .orderBy('id')
+      .execute();
+    for (const r of rows) remember(Number(r.id), r.metric, r.labels);
+  }
 
   async function resolveSeries(trx: Kysely<Tables>, samples: readonly TimedSample[]): Promise<number[]> {
     const keys = samples.map((s) => `${s.name}\u0000${labelsKey(s.labels)}`);
-    const missing = [...new Set(keys.filter((k) => !seriesIds.has(k)))];
+    const missing = [...new Set(keys.filter((k) => !idsByKey.has(k)))];
     if (missing.length) {
       const rows = missing.map((k) => {
         const [metric, labels] = k.split('\u0000') as [string, string];
@@ -42,28 +71,59 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
         const found = await trx
           .selectFrom('series')
           .select(['id', 'metric', 'labels'])
-          .where(
-            'metric',
-            'in',
-            part.map((r) => r.metric),
-          )
-          .where(
-            'labels',
-            'in',
-            part.map((r) => r.labels),
-          )
+          .where('metric', 'in', [...new Set(part.map((r) => r.metric))])
+          .where('labels', 'in', [...new Set(part.map((r) => r.labels))])
           .execute();
-        for (const f of found) seriesIds.set(`${f.metric}\u0000${f.labels}`, Number(f.id));
+        for (const f of found) remember(Number(f.id), f.metric, f.labels);
       }
     }
-    return keys.map((k) => seriesIds.get(k)!);
+    return keys.map((k) => idsByKey.get(k)!);
   }
 
+  const queryable: Queryable = {
+    async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]> {
+      await catchUp();
+      const nameEq = matchers.find((m) => m.name === '__name__' && m.type === '=');
+      const candidates = nameEq ? (byMetric.get(nameEq.value) ?? []) : [...byMetric.values()].flat();
+      const matches = compileMatchers(matchers);
+      const selected = candidates.filter((s) => matches(s.labels));
+      if (!selected.length) return [];
+      const points = new Map<number, Series['points']>(selected.map((s) => [s.id, []]));
+      for (const ids of chunk(
+        selected.map((s) => s.id),
+        1,
+        Math.min(d.maxParams - 2, 5000),
+      )) {
+        const rows = await db
+          .selectFrom('samples')
+          .select(['series_id', 'ts', 'value'])
+          .where('series_id', 'in', ids)
+          .where('ts', '>=', mint)
+          .where('ts', '<=', maxt)
+          .orderBy('series_id')
+          .orderBy('ts')
+          .execute();
+        for (const r of rows) {
+          points
+            .get(Number(r.series_id))!
+            .push(
+              r.value === null
+                ? { t: Number(r.ts), v: Number.NaN, stale: true }
+                : { t: Number(r.ts), v: r.value },
+            );
+        }
+      }
+      return selected.map((s) => ({ labels: s.labels, points: points.get(s.id)! }));
+    },
+  };
+
   return {
+    queryable,
+
     async insert(trx: Kysely<Tables>, samples: readonly TimedSample[]): Promise<void> {
       if (!samples.length) return;
       const ids = await resolveSeries(trx, samples);
-      const rows = samples.map((s, i) => ({ series_id: ids[i]!, ts: s.ts, value: s.value }));
+      const rows = samples.map((s, i) => ({ series_id: ids[i]!, ts: s.ts, value: s.stale ? null : s.value }));
       for (const part of chunk(rows, 3, d.maxParams)) {
         await trx
           .insertInto('samples')
@@ -71,35 +131,6 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
           .onConflict((oc) => oc.columns(['series_id', 'ts']).doNothing())
           .execute();
       }
-    },
-
-    /** Every series of a metric whose labels include `match`, with points in [from, to]. */
-    async range(
-      metric: string,
-      match: Record<string, string>,
-      from: number,
-      to: number,
-    ): Promise<SeriesPoint[]> {
-      const series = await db
-        .selectFrom('series')
-        .select(['id', 'labels'])
-        .where('metric', '=', metric)
-        .execute();
-      const out: SeriesPoint[] = [];
-      for (const s of series) {
-        const labels = JSON.parse(s.labels) as Record<string, string>;
-        if (!Object.entries(match).every(([k, v]) => labels[k] === v)) continue;
-        const points = await db
-          .selectFrom('samples')
-          .select(['ts', 'value'])
-          .where('series_id', '=', s.id)
-          .where('ts', '>=', from)
-          .where('ts', '<=', to)
-          .orderBy('ts')
-          .execute();
-        out.push({ metric, labels, points });
-      }
-      return out;
     },
 
     async prune(before: number): Promise<number> {

@@ -28,7 +28,8 @@ export interface Tables {
   samples: {
     series_id: number;
     ts: number;
-    value: number;
+    /** null marks the series stale from ts on */
+    value: number | null;
   };
   rollups: {
     /** 'm' | 'h' | 'd' */

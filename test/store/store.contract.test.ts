@@ -50,16 +50,67 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     ]);
     const states = await store.checks.all();
     expect(states.find((s) => s.name === 'api')?.last).toMatchObject({ at: t0 + minute, status: 'critical' });
-    const series = await store.samples.range('up', { check: 'api' }, t0, t0 + day);
+    const series = await store.samples.queryable.select(
+      [
+        { name: '__name__', type: '=', value: 'up' },
+        { name: 'check', type: '=', value: 'api' },
+      ],
+      t0,
+      t0 + day,
+    );
     expect(series).toEqual([
       {
-        metric: 'up',
-        labels: { check: 'api' },
+        labels: { __name__: 'up', check: 'api' },
         points: [
-          { ts: t0, value: 1 },
-          { ts: t0 + minute, value: 0 },
+          { t: t0, v: 1 },
+          { t: t0 + minute, v: 0 },
         ],
       },
+    ]);
+  });
+
+  it('selects series by matchers with anchored regexes, within [mint, maxt], keeping stale markers', async () => {
+    const at = t0 + 10 * day;
+    await store.record([
+      {
+        ...result('q1', at, 'ok'),
+        samples: [
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/' }, value: 0.5 },
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/var' }, value: 0.7 },
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/var/lib' }, value: 0.9 },
+        ],
+      },
+      {
+        ...result('q1', at + minute, 'ok'),
+        samples: [
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/' }, value: 0.6 },
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/var' }, value: 0, stale: true },
+        ],
+      },
+    ]);
+    const select = (
+      matchers: { name: string; type: '=' | '!=' | '=~' | '!~'; value: string }[],
+      mint = at,
+      maxt = at + day,
+    ) =>
+      store.samples.queryable.select(
+        [{ name: '__name__', type: '=', value: 'disk_usage' }, ...matchers],
+        mint,
+        maxt,
+      );
+    const mounts = async (m: Parameters<typeof select>[0], mint?: number, maxt?: number) =>
+      (await select(m, mint, maxt)).map((s) => s.labels.mount).sort();
+    expect(await mounts([{ name: 'mount', type: '=~', value: '/var' }])).toEqual(['/var']);
+    expect(await mounts([{ name: 'mount', type: '=~', value: '/var.*' }])).toEqual(['/var', '/var/lib']);
+    expect(await mounts([{ name: 'mount', type: '!~', value: '/var.*' }])).toEqual(['/']);
+    expect(await mounts([{ name: 'mount', type: '!=', value: '/' }])).toEqual(['/var', '/var/lib']);
+    expect(await mounts([{ name: 'device', type: '=', value: '' }])).toEqual(['/', '/var', '/var/lib']);
+    const [root] = await select([{ name: 'mount', type: '=', value: '/' }], at + 1, at + minute);
+    expect(root!.points).toEqual([{ t: at + minute, v: 0.6 }]);
+    const [gone] = await select([{ name: 'mount', type: '=', value: '/var' }]);
+    expect(gone!.points).toEqual([
+      { t: at, v: 0.7 },
+      { t: at + minute, v: Number.NaN, stale: true },
     ]);
   });
 

@@ -49,7 +49,8 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
       .createTable('samples')
       .addColumn('series_id', d.bigint, (c) => c.notNull())
       .addColumn('ts', d.bigint, (c) => c.notNull())
-      .addColumn('value', d.double, (c) => c.notNull())
+      // NULL is a staleness marker: the series ended here (SQLite cannot store NaN payloads)
+      .addColumn('value', d.double)
       .addPrimaryKeyConstraint('samples_pk', ['series_id', 'ts']),
   ).execute();
   await db.schema.createIndex('samples_by_time').on('samples').column('ts').execute();

@@ -1,0 +1,39 @@
+/**
+ * The data model queries run on, shared by the sample store, the scrape
+ * parser and the PromQL evaluator. Times are milliseconds since the epoch.
+ */
+
+/** A label set; the metric name is the label `__name__`. */
+export type Labels = Readonly<Record<string, string>>;
+
+/**
+ * One sample. `stale: true` is a staleness marker (Prometheus writes a special
+ * NaN; SQLite cannot keep NaN payloads, so the marker is a flag): the series
+ * ended at `t` and lookback must not reach past it.
+ */
+export interface Point {
+  t: number;
+  v: number;
+  stale?: true;
+}
+
+export interface Series {
+  labels: Labels;
+  /** sorted by t ascending */
+  points: Point[];
+}
+
+export type MatchType = '=' | '!=' | '=~' | '!~';
+
+/** Regex matchers are fully anchored, as in Prometheus. */
+export interface Matcher {
+  name: string;
+  type: MatchType;
+  value: string;
+}
+
+/** Where queries read series from: the store, or an in-memory set in tests. */
+export interface Queryable {
+  /** Every series matching all matchers, with its points in [mint, maxt] (both inclusive). */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]>;
+}
