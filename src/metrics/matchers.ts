@@ -16,7 +16,7 @@ export function compileMatchers(matchers: readonly Matcher[]): (labels: Labels) 
         const re = new RegExp(`^(?:${m.value})$`, 's');
         return (l) => re.test(get(l));
       }
-      case '!~': {
+      default: {
         const re = new RegExp(`^(?:${m.value})$`, 's');
         return (l) => !re.test(get(l));
       }
