@@ -13,6 +13,8 @@ export interface LoadedConfig {
   config: VigilConfig;
   /** dotted paths whose values came from the environment; redacted wherever config is shown */
   secretPaths: readonly string[];
+  /** file:line:col of a path in the file, for problems found after validation (e.g. in PromQL) */
+  where(path: readonly (string | number)[]): string;
 }
 
 /** Read, interpolate, validate and freeze a vigil.yaml; every problem at once or none. */
@@ -30,6 +32,29 @@ export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
 }
 
 export function parseConfig(text: string, file: string, env: Env = process.env): LoadedConfig {
+  const { source, raw, secretPaths, problems } = readYaml(text, file, env);
+  const config = validateWith(configSchema, source, raw, problems);
+  return deepFreeze({ file, config, secretPaths, where: source.where });
+}
+
+/** A parsed YAML document that can say where any path in it is: `file:line:col`. */
+export interface YamlSource {
+  file: string;
+  doc: ReturnType<typeof parseDocument>;
+  at(offset: number | undefined): string;
+  where(path: readonly (string | number)[]): string;
+}
+
+/**
+ * Parse YAML keeping positions, and interpolate `${VAR}` in string scalars
+ * (when `env` is given). Syntax errors are thrown at once; missing variables are
+ * returned, to be reported with the schema's problems.
+ */
+export function readYaml(
+  text: string,
+  file: string,
+  env?: Env,
+): { source: YamlSource; raw: unknown; secretPaths: string[]; problems: ConfigProblem[] } {
   const relative = path.relative(process.cwd(), file);
   const shown = relative && !relative.startsWith('..') ? relative : file;
   const lines = new LineCounter();
@@ -39,6 +64,8 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     const { line, col } = lines.linePos(offset);
     return `${shown}:${line}:${col}`;
   };
+  const where = (segments: readonly (string | number)[]) => at(nodeAt(doc, segments)?.range?.[0]);
+  const source: YamlSource = { file, doc, at, where };
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
     where: at(e.pos[0]),
     path: '',
@@ -48,59 +75,67 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   if (problems.length) throw invalid(problems);
 
   const secretPaths: string[] = [];
-  visit(doc, {
-    Scalar(_key, node, ancestry) {
-      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-      const result = interpolate(node.value, env);
-      const dotted = pathOf(ancestry).join('.');
-      for (const name of result.missing) {
-        problems.push({
-          where: at(node.range?.[0]),
-          path: dotted,
-          message: `environment variable ${name} is not set`,
-          hint: `export ${name}, or give a default: \${${name}:-value}`,
-        });
-      }
-      if (result.fromEnv) secretPaths.push(dotted);
-      node.value = result.value;
-    },
-  });
+  if (env) {
+    visit(doc, {
+      Scalar(_key, node, ancestry) {
+        if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+        const result = interpolate(node.value, env);
+        const dotted = pathOf(ancestry).join('.');
+        for (const name of result.missing) {
+          problems.push({
+            where: at(node.range?.[0]),
+            path: dotted,
+            message: `environment variable ${name} is not set`,
+            hint: `export ${name}, or give a default: \${${name}:-value}`,
+          });
+        }
+        if (result.fromEnv) secretPaths.push(dotted);
+        node.value = result.value;
+      },
+    });
+  }
 
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 1000 }) ?? {};
   } catch (e) {
     // e.g. an alias whose anchor is missing, or an alias bomb
-    throw invalid([
-      {
-        where: shown,
-        path: '',
-        message: (e as Error).message,
-        hint: 'check YAML anchors (&a) and aliases (*a)',
-      },
-    ]);
+    problems.push({
+      where: shown,
+      path: '',
+      message: (e as Error).message,
+      hint: 'check YAML anchors (&a) and aliases (*a)',
+    });
   }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    // "no kind" is noise beside an unknown key at the same place: the key is most likely a misspelt kind.
-    const unknownAt = new Set(
-      issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path.join('.')),
-    );
-    const relevant = issues.filter(
-      (i) =>
-        !(
-          (i as { params?: { ifNoUnknownKey?: boolean } }).params?.ifNoUnknownKey &&
-          unknownAt.has(i.path.join('.'))
-        ),
-    );
-    problems.push(...relevant.flatMap((i) => describeIssue(i, doc, raw, at)));
-  }
-  if (problems.length) throw invalid(problems);
-  return deepFreeze({ file, config: parsed.data!, secretPaths });
+  return { source, raw: raw ?? {}, secretPaths, problems };
 }
 
-function invalid(problems: ConfigProblem[]): VigilError {
+/** Validate parsed YAML against a zod schema; every problem, positioned, or the data. */
+export function validateWith<S extends z.ZodType>(
+  schema: S,
+  source: YamlSource,
+  raw: unknown,
+  earlier: readonly ConfigProblem[] = [],
+): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success && !earlier.length) return parsed.data;
+  if (parsed.success) throw invalid([...earlier]);
+  const issues = parsed.error.issues;
+  // "no kind" is noise beside an unknown key at the same place: the key is most likely a misspelt kind.
+  const unknownAt = new Set(
+    issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path.join('.')),
+  );
+  const relevant = issues.filter(
+    (i) =>
+      !(
+        (i as { params?: { ifNoUnknownKey?: boolean } }).params?.ifNoUnknownKey &&
+        unknownAt.has(i.path.join('.'))
+      ),
+  );
+  throw invalid([...earlier, ...relevant.flatMap((i) => describeIssue(i, schema, source, raw))]);
+}
+
+export function invalid(problems: ConfigProblem[]): VigilError {
   const sorted = [...problems].sort((a, b) => compareWhere(a.where, b.where));
   const first = sorted[0]!;
   return new VigilError(
@@ -112,6 +147,14 @@ function invalid(problems: ConfigProblem[]): VigilError {
   );
 }
 
+function nodeAt(doc: ReturnType<typeof parseDocument>, p: readonly (string | number)[]): Node | undefined {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n), true) as Node | undefined;
+    if (node && typeof node === 'object' && 'range' in node) return node;
+  }
+  return undefined;
+}
+
 function compareWhere(a: string, b: string): number {
   const pa = a.split(':').map(Number);
   const pb = b.split(':').map(Number);
@@ -120,24 +163,13 @@ function compareWhere(a: string, b: string): number {
 
 type Issue = z.core.$ZodIssue;
 
-function describeIssue(
-  issue: Issue,
-  doc: ReturnType<typeof parseDocument>,
-  raw: unknown,
-  at: (offset: number | undefined) => string,
-): ConfigProblem[] {
+function describeIssue(issue: Issue, schema: z.ZodType, source: YamlSource, raw: unknown): ConfigProblem[] {
+  const { doc, at } = source;
   const segments = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const dotted = segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
-  const nodeAt = (p: readonly (string | number)[]): Node | undefined => {
-    for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n), true) as Node | undefined;
-      if (node && typeof node === 'object' && 'range' in node) return node;
-    }
-    return undefined;
-  };
   if (issue.code === 'unrecognized_keys') {
     const parent = doc.getIn(segments, true);
-    const known = keysAt(configSchema, segments);
+    const known = keysAt(schema, segments);
     return issue.keys.map((key) => {
       const pair = isMap(parent)
         ? parent.items.find((it) => isScalar(it.key) && it.key.value === key)
@@ -145,7 +177,7 @@ function describeIssue(
       const keyNode = pair?.key as Node | undefined;
       const guess = didYouMean(key, known);
       return {
-        where: at(keyNode?.range?.[0] ?? nodeAt(segments)?.range?.[0]),
+        where: at(keyNode?.range?.[0] ?? nodeAt(doc, segments)?.range?.[0]),
         path: [...segments, key].join('.'),
         message: `unknown key "${key}"`,
         hint: guess
@@ -156,7 +188,7 @@ function describeIssue(
       };
     });
   }
-  const node = nodeAt(segments);
+  const node = nodeAt(doc, segments);
   const where = at(node?.range?.[0]);
   const params = (issue as { params?: { hint?: string } }).params;
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
