@@ -16,7 +16,7 @@ export interface TemplateData {
 type Node =
   | { type: 'text'; text: string }
   | { type: 'action'; pipeline: Command[] }
-  | { type: 'if'; cond: Command[]; then: Node[]; else: Node[] };
+  | { type: 'if'; cond: Command[]; yes: Node[]; no: Node[] };
 
 type Arg =
   | { type: 'var'; path: string[] }
@@ -84,7 +84,7 @@ function parse(source: string): Node[] {
         const then = block(['else', 'end']);
         const otherwise = then.stop === 'else' ? block(['end']) : { nodes: [], stop: 'end' };
         if (otherwise.stop !== 'end') throw new TemplateError('{{if}} without {{end}}');
-        nodes.push({ type: 'if', cond, then: then.nodes, else: otherwise.nodes });
+        nodes.push({ type: 'if', cond, yes: then.nodes, no: otherwise.nodes });
         continue;
       }
       if (['range', 'with', 'define', 'template', 'block', 'end', 'else'].includes(word)) {
@@ -168,7 +168,7 @@ function render(nodes: Node[], data: TemplateData): string {
   for (const n of nodes) {
     if (n.type === 'text') out += n.text;
     else if (n.type === 'action') out += show(runPipeline(n.pipeline, data));
-    else out += render(truthy(runPipeline(n.cond, data)) ? n.then : n.else, data);
+    else out += render(truthy(runPipeline(n.cond, data)) ? n.yes : n.no, data);
   }
   return out;
 }
