@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type LoadedConfig, loadConfig } from './config/loader.js';
+import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
 import { Monitor } from './services/monitor.js';
 import { ownMetrics } from './services/own-metrics.js';
+import { RuleService } from './services/rules.js';
+import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
 import { openStore, redactUrl } from './store/store.js';
 import { version } from './version.js';
@@ -34,13 +36,14 @@ const pruneEveryMs = 10 * 60_000;
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
-  let loaded = loadConfig(opts.configPath, opts.env);
+  const setup = loadSetup(opts.configPath, opts.env ?? process.env);
+  let loaded = setup.loaded;
   const store = await openStore(loaded.config.storage);
   log.info({ store: redactUrl(loaded.config.storage), checks: loaded.config.checks.length }, 'store ready');
 
   const buffer = new WriteBuffer({
     clock,
-    write: (batch) => store.record(batch),
+    write: (batch, samples) => store.record(batch, samples),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
   // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
@@ -52,7 +55,34 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     record: (r) => buffer.add(r),
     onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),
   });
-  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version });
+  const rules = new RuleService({
+    clock,
+    queryable: store.samples.queryable,
+    beforeEvaluation: () => buffer.flush(),
+    record: (samples) =>
+      buffer.addSamples(
+        samples.map(({ labels: { __name__, ...labels }, t, v, stale }) => ({
+          name: __name__ ?? '',
+          labels,
+          ts: t,
+          value: v,
+          ...(stale ? { stale } : {}),
+        })),
+      ),
+    onTransitions: (transitions) => {
+      for (const t of transitions) {
+        log.info(
+          { alert: t.rule, labels: t.labels, from: t.from, to: t.to, reason: t.reason },
+          'alert state changed',
+        );
+      }
+      store.alerts
+        .insertTransitions(transitions.map((t) => ({ ...t, value: t.value })))
+        .catch((e) => log.error({ err: describe(e) }, 'recording alert transitions failed'));
+    },
+    onError: (group, e) => log.error({ group, err: describe(e) }, 'rule group evaluation failed'),
+  });
+  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version, rules });
   observeLateness = (s) => metrics.lateness.observe(s);
 
   const app = buildApp({
@@ -60,6 +90,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clock,
     config: () => loaded,
     monitor: m,
+    rules,
+    queryable: store.samples.queryable,
     metrics: metrics.registry,
     version,
     onHeartbeat: (name) => m.runNow(name),
@@ -83,6 +115,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
   m.start(loaded.config.checks);
+  rules.start(setup.groups);
   log.info({ url, version }, 'Vigil is up');
 
   let pruneTimer: TimerHandle | undefined;
@@ -102,8 +135,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     config: () => loaded,
     async reload() {
       let next: LoadedConfig;
+      let groups: ReturnType<typeof loadSetup>['groups'];
       try {
-        next = loadConfig(opts.configPath, opts.env);
+        ({ loaded: next, groups } = loadSetup(opts.configPath, opts.env ?? process.env));
       } catch (e) {
         const problems =
           e instanceof VigilError ? e.problems.map((p) => `${p.where}: ${p.message}`) : [describe(e)];
@@ -118,12 +152,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       }
       loaded = next;
       m.reload(next.config.checks);
-      log.info({ checks: next.config.checks.length }, 'configuration reloaded');
+      rules.reload(groups);
+      log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
-        await m.stop(deadlineMs);
+        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
         await app.close();
         await buffer.flush();
         buffer.close();

@@ -134,14 +134,16 @@ function parsePipeline(body: string): Command[] {
 
 function tokenize(body: string): string[] {
   const out: string[] = [];
-  const re = /\s*("(?:\\.|[^"\\])*"|`[^`]*`|\||\(|\)|[^\s|()]+)/gy;
-  let m: RegExpExecArray | null;
+  const re = /\s*("(?:\\.|[^"\\])*"|`[^`]*`|\||\(|\)|[^\s|()]+)/y;
+  let end = 0;
   for (;;) {
-    m = re.exec(body);
+    re.lastIndex = end;
+    const m = re.exec(body);
     if (!m) break;
     out.push(m[1]!);
+    end = re.lastIndex;
   }
-  if (body.slice(re.lastIndex).trim()) throw new TemplateError(`cannot parse "${body.trim()}"`);
+  if (body.slice(end).trim()) throw new TemplateError(`cannot parse "${body.trim()}"`);
   if (out.includes('(') || out.includes(')'))
     throw new TemplateError('parentheses in templates are not supported');
   return out;
@@ -199,8 +201,8 @@ function evalArg(a: Arg, data: TemplateData): unknown {
       else v = { Labels: data.labels, Value: data.value, ExternalLabels: data.externalLabels ?? {} };
       for (const key of rest)
         v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
-      // Go renders a missing map key as "<no value>"; Prometheus alert templates do the same.
-      return v === undefined ? '<no value>' : v;
+      // $labels is a map[string]string in Prometheus: a missing label is the empty string.
+      return v === undefined ? '' : v;
     }
   }
 }
@@ -213,7 +215,7 @@ function call(name: string, args: unknown[]): unknown {
 
 function truthy(v: unknown): boolean {
   if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') return v !== '' && v !== '<no value>';
+  if (typeof v === 'string') return v !== '';
   if (v && typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
 }

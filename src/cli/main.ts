@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
+import { alertsCommand } from './alerts.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { type Io, printError } from './output.js';
 import { schemaCommand } from './schema.js';
+import { testRulesCommand } from './test-rules.js';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
 
@@ -61,6 +63,26 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description("print vigil.yaml's JSON Schema (for editor autocompletion)")
     .action(() => {
       code = schemaCommand(io);
+    });
+  program
+    .command('alerts')
+    .description('list alerts that are pending or firing')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await alertsCommand(io, o);
+    });
+  program
+    .command('test')
+    .description('unit-test rules')
+    .command('rules')
+    .description(
+      "run promtool-format rule unit tests (rule files may be Prometheus files or vigil.yaml's alerts)",
+    )
+    .argument('<files...>', 'test files')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], o) => {
+      code = await testRulesCommand(io, files, o);
     });
   program
     .command('init')

@@ -1,5 +1,5 @@
-import { loadConfig } from '../config/loader.js';
 import { VigilError } from '../errors.js';
+import { loadSetup } from '../services/setup.js';
 import { configPath } from './config-path.js';
 import type { Io } from './output.js';
 
@@ -7,9 +7,12 @@ import type { Io } from './output.js';
 export function validateCommand(io: Io, opts: { config?: string; json?: boolean }): number {
   const file = configPath(io, opts.config);
   try {
-    const { config } = loadConfig(file, io.env);
-    if (opts.json) io.out(JSON.stringify({ valid: true, file, checks: config.checks.length, problems: [] }));
-    else io.out(`${file}: valid (${config.checks.length} checks)`);
+    const { loaded, groups } = loadSetup(file, io.env);
+    const { config } = loaded;
+    const rules = groups.reduce((n, g) => n + g.rules.length, 0);
+    if (opts.json)
+      io.out(JSON.stringify({ valid: true, file, checks: config.checks.length, rules, problems: [] }));
+    else io.out(`${file}: valid (${config.checks.length} checks, ${rules} rules)`);
     return 0;
   } catch (e) {
     if (!(e instanceof VigilError) || e.code !== 'CONFIG_INVALID') throw e;

@@ -54,6 +54,7 @@ export function readYaml(
   text: string,
   file: string,
   env?: Env,
+  opts: { textKeys?: readonly string[] } = {},
 ): { source: YamlSource; raw: unknown; secretPaths: string[]; problems: ConfigProblem[] } {
   const relative = path.relative(process.cwd(), file);
   const shown = relative && !relative.startsWith('..') ? relative : file;
@@ -91,6 +92,23 @@ export function readYaml(
         }
         if (result.fromEnv) secretPaths.push(dotted);
         node.value = result.value;
+      },
+    });
+  }
+
+  if (opts.textKeys?.length) {
+    // Values read as text, as Go's YAML does for string fields: `values: 0x10` is "0x10", not 16.
+    const keys = new Set(opts.textKeys);
+    visit(doc, {
+      Pair(_key, pair) {
+        if (
+          isScalar(pair.key) &&
+          keys.has(String(pair.key.value)) &&
+          isScalar(pair.value) &&
+          pair.value.source !== undefined
+        ) {
+          pair.value.value = pair.value.source;
+        }
       },
     });
   }

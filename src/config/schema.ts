@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { guideAlertSchema } from '../alerting/rule-schema.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
 import type { Schedule } from '../core/schedule.js';
 import { duration, labelsSchema } from './types.js';
@@ -114,6 +115,12 @@ export const configSchema = z
       })
       .prefault({}),
     checks: z.array(checkSchema).default([]),
+    /** how often alert rules are evaluated (Prometheus's global evaluation_interval) */
+    evaluation_interval: duration({ min: 1000 }).prefault('30s'),
+    /** the guide's alerts, verbatim: name, condition, duration, severity */
+    alerts: z.array(guideAlertSchema).default([]),
+    /** Prometheus rule files, as they are; globs relative to this file */
+    rule_files: z.array(z.string().min(1)).default([]),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -127,6 +134,19 @@ export const configSchema = z
           params: { hint: 'check names identify history: make each unique' },
         });
       } else seen.set(check.name, i);
+    });
+    const alertNames = new Map<string, number>();
+    config.alerts.forEach((alert, i) => {
+      const key = `${alert.name}\u0000${alert.severity ?? ''}\u0000${JSON.stringify(alert.labels)}`;
+      const first = alertNames.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alerts', i, 'name'],
+          message: `duplicate alert "${alert.name}" (first at alerts[${first}])`,
+          params: { hint: 'the same name is fine with a different severity or labels; otherwise rename it' },
+        });
+      } else alertNames.set(key, i);
     });
   });
 

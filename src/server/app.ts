@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { AppDeps } from './deps.js';
+import { alertRoutes } from './routes/alerts.js';
 import { checkRoutes } from './routes/checks.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { queryRoutes } from './routes/query.js';
 
 const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
@@ -30,5 +32,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(metricsRoutes(deps));
   app.register(checkRoutes(deps), { prefix: '/api/v1' });
   app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
+  app.register(alertRoutes(deps), { prefix: '/api/v1' });
+  app.register(queryRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

@@ -2,7 +2,9 @@ import type { Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
+import type { Queryable } from '../metrics/types.js';
 import type { Monitor } from '../services/monitor.js';
+import type { RuleService } from '../services/rules.js';
 import type { Store } from '../store/store.js';
 
 /** Everything the HTTP face needs, passed in: `buildApp(deps)` never listens or reads globals. */
@@ -12,6 +14,9 @@ export interface AppDeps {
   /** the config in force; a function because SIGHUP may replace it */
   config(): LoadedConfig;
   monitor: Monitor;
+  rules: RuleService;
+  /** what PromQL reads: the store's samples */
+  queryable: Queryable;
   metrics: Registry;
   version: string;
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */

@@ -1,9 +1,15 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { RuleService } from './rules.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 /** Vigil's own health, on /metrics beside the checks' series. */
-export function ownMetrics(parts: { scheduler: Scheduler; buffer: WriteBuffer; version: string }) {
+export function ownMetrics(parts: {
+  scheduler: Scheduler;
+  buffer: WriteBuffer;
+  version: string;
+  rules?: RuleService;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
   new Gauge({
@@ -56,5 +62,19 @@ export function ownMetrics(parts: { scheduler: Scheduler; buffer: WriteBuffer; v
     () => parts.buffer.dropped,
   );
   gauge('vigil_results_pending', 'Results waiting to be written', () => parts.buffer.pending);
+  new Gauge({
+    name: 'vigil_rule_evaluation_failed',
+    help: 'Whether the last evaluation of a rule failed (1) or not (0); the error is in /api/v1/rules',
+    labelNames: ['group', 'rule'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const g of parts.rules?.groups ?? []) {
+        g.group.rules.forEach((r, i) => {
+          this.set({ group: g.group.name, rule: r.name }, g.health[i]!.health === 'err' ? 1 : 0);
+        });
+      }
+    },
+  });
   return { registry, lateness };
 }

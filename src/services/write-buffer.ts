@@ -1,9 +1,10 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import type { TimedSample } from '../store/samples.js';
 
 export interface WriteBufferOptions {
   clock: Clock;
-  write(batch: CheckResult[]): Promise<void>;
+  write(batch: CheckResult[], samples: TimedSample[]): Promise<void>;
   onError(error: unknown, pending: number): void;
   /** flush at least this often */
   intervalMs?: number;
@@ -20,6 +21,8 @@ export interface WriteBufferOptions {
  */
 export class WriteBuffer {
   #pending: CheckResult[] = [];
+  /** samples that belong to no check run: rule outputs */
+  #samples: TimedSample[] = [];
   #timer: TimerHandle | undefined;
   #flushing: Promise<void> | undefined;
   dropped = 0;
@@ -43,21 +46,30 @@ export class WriteBuffer {
     else this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 1000, () => void this.flush());
   }
 
+  addSamples(samples: readonly TimedSample[]): void {
+    if (!samples.length) return;
+    this.#samples.push(...samples);
+    this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 1000, () => void this.flush());
+  }
+
   /** Write everything pending; resolves when it is stored (or has failed and been kept for the next try). */
   async flush(): Promise<void> {
     this.#timer?.cancel();
     this.#timer = undefined;
     while (this.#flushing) await this.#flushing;
-    if (!this.#pending.length) return;
+    if (!this.#pending.length && !this.#samples.length) return;
     const batch = this.#pending;
+    const samples = this.#samples;
     this.#pending = [];
+    this.#samples = [];
     this.#flushing = this.opts
-      .write(batch)
+      .write(batch, samples)
       .then(() => {
         this.written += batch.length;
       })
       .catch((e) => {
         this.#pending = batch.concat(this.#pending);
+        this.#samples = samples.concat(this.#samples);
         this.opts.onError(e, this.#pending.length);
         this.#timer ??= this.opts.clock.setTimer((this.opts.intervalMs ?? 1000) * 5, () => void this.flush());
       })

@@ -1,6 +1,7 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
+import { alertsRepo } from './alerts.js';
 import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
@@ -9,7 +10,7 @@ import { heartbeatsRepo } from './heartbeats.js';
 import { migrationProvider } from './migrations/index.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
-import { samplesRepo } from './samples.js';
+import { samplesRepo, type TimedSample } from './samples.js';
 import type { Tables } from './tables.js';
 
 export interface RetentionPolicy {
@@ -39,6 +40,7 @@ export async function openStore(url: string) {
   const rollups = rollupsRepo(db, dialect);
   const checks = checksRepo(db);
   const heartbeats = heartbeatsRepo(db);
+  const alerts = alertsRepo(db, dialect);
 
   return {
     dialect: dialect.name,
@@ -48,18 +50,24 @@ export async function openStore(url: string) {
     samples,
     rollups,
     heartbeats,
+    alerts,
 
-    /** Results, their samples, the checks' latest state and rollups: all or nothing. */
-    async record(batch: readonly CheckResult[]): Promise<void> {
-      if (!batch.length) return;
+    /**
+     * Results, their samples, the checks' latest state and rollups, plus
+     * samples from elsewhere (rule outputs): all or nothing.
+     */
+    async record(batch: readonly CheckResult[], extra: readonly TimedSample[] = []): Promise<void> {
+      if (!batch.length && !extra.length) return;
       await db.transaction().execute(async (trx) => {
-        await results.insert(trx, batch);
-        await checks.upsertLatest(trx, batch);
-        await rollups.add(trx, batch);
-        await samples.insert(
-          trx,
-          batch.flatMap((r) => r.samples.map((s) => ({ ...s, ts: r.startedAt }))),
-        );
+        if (batch.length) {
+          await results.insert(trx, batch);
+          await checks.upsertLatest(trx, batch);
+          await rollups.add(trx, batch);
+        }
+        await samples.insert(trx, [
+          ...batch.flatMap((r) => r.samples.map((s) => ({ ...s, ts: r.startedAt }))),
+          ...extra,
+        ]);
       });
     },
 
@@ -72,6 +80,7 @@ export async function openStore(url: string) {
         results: await results.prune(now - policy.results),
         samples: await samples.prune(now - policy.samples),
         heartbeats: await heartbeats.prune(now - policy.results),
+        alertTransitions: await alerts.prune(now - policy.results),
         minuteRollups: await rollups.prune('m', now - policy.minute_rollups),
         hourRollups: await rollups.prune('h', now - policy.hour_rollups),
         dayRollups: await rollups.prune('d', now - policy.day_rollups),

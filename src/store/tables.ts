@@ -48,4 +48,18 @@ export interface Tables {
     type: string;
     message: string | null;
   };
+  alert_transitions: {
+    id: Generated<number>;
+    at: number;
+    rule: string;
+    group_name: string;
+    fingerprint: string;
+    /** JSON */
+    labels: string;
+    from_state: string;
+    to_state: string;
+    /** null when the value was NaN (no data, evaluation error) */
+    value: number | null;
+    reason: string;
+  };
 }

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { buildApp } from '../../src/server/app.js';
 import { Monitor } from '../../src/services/monitor.js';
+import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -29,11 +30,19 @@ describe('HTTP API', () => {
     const loaded = parseConfig(yaml, 'vigil.yaml', { API_TOKEN: 'tok-123456' });
     store = await openStore('sqlite::memory:');
     monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
+    const rules = new RuleService({
+      clock,
+      queryable: store.samples.queryable,
+      record: () => {},
+      onTransitions: () => {},
+    });
     app = buildApp({
       store,
       clock,
       config: () => loaded,
       monitor,
+      rules,
+      queryable: store.samples.queryable,
       metrics: new Registry(),
       version: '0.0.0-test',
       onHeartbeat: (name) => monitor.runNow(name),
@@ -75,6 +84,13 @@ describe('HTTP API', () => {
       clock,
       config: () => parseConfig('{}', 'x', {}),
       monitor,
+      rules: new RuleService({
+        clock,
+        queryable: dead.samples.queryable,
+        record: () => {},
+        onTransitions: () => {},
+      }),
+      queryable: dead.samples.queryable,
       metrics: new Registry(),
       version: 'x',
     });

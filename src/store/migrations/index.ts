@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../dialects/capabilities.js';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-alert-transitions.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -9,6 +10,7 @@ interface DialectMigration {
 /** Ordered, versioned, and never edited once released: add a new file instead. */
 const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
+  '002-alert-transitions': m002,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */

@@ -1,0 +1,271 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { globSync } from 'tinyglobby';
+import type { LoadedConfig } from '../config/loader.js';
+import { invalid, readYaml, validateWith } from '../config/loader.js';
+import { formatDuration } from '../core/duration.js';
+import { type ConfigProblem, VigilError } from '../errors.js';
+import { type Expr, PromQLError, parsePromQL } from '../metrics/promql/index.js';
+import type { GuideAlert, PromRule } from './rule-schema.js';
+import { ruleFileSchema } from './rule-schema.js';
+import { compileTemplate, type Template, TemplateError } from './template.js';
+
+export interface CompiledQuery {
+  text: string;
+  expr: Expr;
+}
+
+export interface AlertRule {
+  type: 'alert';
+  name: string;
+  query: CompiledQuery;
+  forMs: number;
+  keepFiringForMs: number;
+  labels: Record<string, Template>;
+  annotations: Record<string, Template>;
+  resolveQuery?: CompiledQuery;
+  noData: 'ok' | 'alerting' | 'keep_last_state';
+  onError: 'alerting' | 'ok' | 'keep_last_state';
+  /** file:line:col of the rule, for messages */
+  where: string;
+}
+
+export interface RecordingRule {
+  type: 'record';
+  name: string;
+  query: CompiledQuery;
+  labels: Record<string, string>;
+  where: string;
+}
+
+export type Rule = AlertRule | RecordingRule;
+
+export interface RuleGroup {
+  /** unique: file and group name */
+  id: string;
+  name: string;
+  file: string;
+  intervalMs: number;
+  queryOffsetMs: number;
+  limit: number;
+  rules: Rule[];
+}
+
+/** Gathers problems while compiling, so every bad rule is reported at once. */
+class Problems {
+  list: ConfigProblem[] = [];
+  add(where: string, message: string, hint?: string) {
+    this.list.push({ where, path: '', message, hint });
+  }
+  throwIfAny() {
+    if (this.list.length) throw invalid(this.list);
+  }
+}
+
+function compileQuery(
+  text: string | number,
+  where: string,
+  problems: Problems,
+  percentLiterals: boolean,
+): CompiledQuery | undefined {
+  const source = String(text);
+  try {
+    return { text: source, expr: parsePromQL(source, { percentLiterals }) };
+  } catch (e) {
+    if (!(e instanceof PromQLError)) throw e;
+    const at = e.position ? ` (at character ${e.position.from + 1})` : '';
+    problems.add(
+      where,
+      `${e.kind === 'unsupported' ? 'unsupported PromQL' : 'invalid PromQL'}: ${e.message}${at}`,
+      e.kind === 'unsupported' ? 'Vigil evaluates a documented subset of PromQL; see README' : undefined,
+    );
+    return undefined;
+  }
+}
+
+function compileTemplates(
+  values: Record<string, string>,
+  where: string,
+  problems: Problems,
+): Record<string, Template> {
+  const out: Record<string, Template> = {};
+  for (const [k, v] of Object.entries(values)) {
+    try {
+      out[k] = compileTemplate(v);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      problems.add(where, `template in "${k}" does not parse: ${e.message}`);
+    }
+  }
+  return out;
+}
+
+/** The guide's `alerts:` in vigil.yaml, as one rule group. */
+export function guideAlertsGroup(loaded: LoadedConfig, problems = new Problems()): RuleGroup | undefined {
+  const { alerts, evaluation_interval } = loaded.config;
+  if (!alerts.length) return undefined;
+  const rules: Rule[] = [];
+  alerts.forEach((a: GuideAlert, i: number) => {
+    const where = loaded.where(['alerts', i, 'condition']);
+    const query = compileQuery(a.condition, where, problems, true);
+    const resolveQuery =
+      a.resolve_condition === undefined
+        ? undefined
+        : compileQuery(a.resolve_condition, loaded.where(['alerts', i, 'resolve_condition']), problems, true);
+    const labels = { ...a.labels, ...(a.severity ? { severity: a.severity } : {}) };
+    const annotations = {
+      ...(a.summary !== undefined ? { summary: a.summary } : {}),
+      ...(a.description !== undefined ? { description: a.description } : {}),
+      ...a.annotations,
+    };
+    const at = loaded.where(['alerts', i]);
+    if (!query) return;
+    rules.push({
+      type: 'alert',
+      name: a.name,
+      query,
+      forMs: a.duration ?? 0,
+      keepFiringForMs: a.keep_firing_for ?? 0,
+      labels: compileTemplates(labels, at, problems),
+      annotations: compileTemplates(annotations, at, problems),
+      resolveQuery,
+      noData: a.no_data ?? 'ok',
+      onError: a.on_error ?? 'keep_last_state',
+      where: at,
+    });
+  });
+  checkDuplicates(rules, problems);
+  return {
+    id: `${loaded.file}#alerts`,
+    name: 'alerts',
+    file: loaded.file,
+    intervalMs: evaluation_interval,
+    queryOffsetMs: 0,
+    limit: 0,
+    rules,
+  };
+}
+
+/** A Prometheus rule file, as it is. */
+export function compileRuleFile(
+  file: string,
+  defaultIntervalMs: number,
+  problems = new Problems(),
+): RuleGroup[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    problems.add(file, `cannot read rule file: ${(e as Error).message}`);
+    return [];
+  }
+  let parsed: ReturnType<typeof ruleFileSchema.parse>;
+  let where: (p: (string | number)[]) => string;
+  try {
+    const { source, raw, problems: early } = readYaml(text, file);
+    parsed = validateWith(ruleFileSchema, source, raw, early);
+    where = source.where;
+  } catch (e) {
+    if (e instanceof VigilError) {
+      problems.list.push(...e.problems);
+      return [];
+    }
+    throw e;
+  }
+  return parsed.groups.map((g, gi) => {
+    const rules: Rule[] = [];
+    g.rules.forEach((r: PromRule, ri: number) => {
+      const at = where(['groups', gi, 'rules', ri]);
+      const query = compileQuery(r.expr, where(['groups', gi, 'rules', ri, 'expr']), problems, false);
+      if (!query) return;
+      const labels = { ...(g.labels ?? {}), ...r.labels };
+      if (r.record !== undefined) {
+        rules.push({ type: 'record', name: r.record, query, labels, where: at });
+        return;
+      }
+      rules.push({
+        type: 'alert',
+        name: r.alert!,
+        query,
+        forMs: r.for ?? 0,
+        keepFiringForMs: r.keep_firing_for ?? 0,
+        labels: compileTemplates(labels, at, problems),
+        annotations: compileTemplates(r.annotations, at, problems),
+        resolveQuery:
+          r.resolve_condition === undefined
+            ? undefined
+            : compileQuery(
+                r.resolve_condition,
+                where(['groups', gi, 'rules', ri, 'resolve_condition']),
+                problems,
+                false,
+              ),
+        noData: r.no_data ?? 'ok',
+        onError: r.on_error ?? 'keep_last_state',
+        where: at,
+      });
+    });
+    checkDuplicates(rules, problems);
+    return {
+      id: `${file}#${g.name}`,
+      name: g.name,
+      file,
+      intervalMs: g.interval ?? defaultIntervalMs,
+      queryOffsetMs: g.query_offset ?? 0,
+      limit: g.limit ?? 0,
+      rules,
+    };
+  });
+}
+
+/**
+ * Two rules with the same name and the same static labels would write the
+ * same series. The same alert name with different labels (a warning and a
+ * critical threshold) is common and allowed, as in Prometheus.
+ */
+function checkDuplicates(rules: Rule[], problems: Problems) {
+  const seen = new Map<string, Rule>();
+  for (const r of rules) {
+    const labels = Object.fromEntries(
+      Object.entries(r.labels)
+        .map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : v.source])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+    const key = `${r.type}:${r.name}:${JSON.stringify(labels)}`;
+    const first = seen.get(key);
+    if (first)
+      problems.add(
+        r.where,
+        `duplicate rule "${r.name}" with the same labels (first at ${first.where})`,
+        'give each a distinct name or distinct labels',
+      );
+    else seen.set(key, r);
+  }
+}
+
+/** Every rule group vigil.yaml names: its `alerts:` and its `rule_files:` globs. Throws every problem at once. */
+export function loadRuleGroups(loaded: LoadedConfig): RuleGroup[] {
+  const problems = new Problems();
+  const groups: RuleGroup[] = [];
+  const guide = guideAlertsGroup(loaded, problems);
+  if (guide) groups.push(guide);
+  const base = path.dirname(loaded.file);
+  loaded.config.rule_files.forEach((pattern: string, i: number) => {
+    const files = expandGlob(path.resolve(base, pattern));
+    if (!files.length && !/[*?[]/.test(pattern)) {
+      problems.add(loaded.where(['rule_files', i]), `rule file ${pattern} does not exist`);
+    }
+    for (const f of files) groups.push(...compileRuleFile(f, loaded.config.evaluation_interval, problems));
+  });
+  problems.throwIfAny();
+  return groups;
+}
+
+export { Problems };
+
+/** `rules/*.yml`-style globs, as Prometheus's rule_files (node:fs globSync needs Node 22). */
+export function expandGlob(pattern: string): string[] {
+  return globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort();
+}
+
+export const describeInterval = (ms: number) => formatDuration(ms);

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../deps.js';
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** Alerts and rules in Prometheus's API shapes, plus Vigil's alert history with reasons. */
+export const alertRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/alerts', async () => ({
+      status: 'success',
+      data: {
+        alerts: deps.rules.groups.flatMap((g) =>
+          g.activeAlerts().map((a) => ({
+            labels: a.labels,
+            annotations: a.annotations,
+            state: a.state,
+            activeAt: iso(a.activeAt),
+            firedAt: iso(a.firedAt),
+            value: String(a.value),
+          })),
+        ),
+      },
+    }));
+
+    app.get('/rules', async () => ({
+      status: 'success',
+      data: {
+        groups: deps.rules.groups.map((g) => ({
+          name: g.group.name,
+          file: g.group.file,
+          interval: g.group.intervalMs / 1000,
+          rules: g.group.rules.map((r, i) => {
+            const health = g.health[i]!;
+            const common = {
+              name: r.name,
+              query: r.query.text,
+              labels:
+                r.type === 'alert'
+                  ? Object.fromEntries(Object.entries(r.labels).map(([k, t]) => [k, t.source]))
+                  : r.labels,
+              health: health.health,
+              lastError: health.lastError ?? '',
+              lastEvaluation: iso(health.lastEvaluation) ?? '0001-01-01T00:00:00Z',
+              evaluationTime: (health.evaluationMs ?? 0) / 1000,
+            };
+            if (r.type === 'record') return { ...common, type: 'recording' };
+            const alerts = [...g.alerts[i]!.values()].filter((a) => a.state !== 'inactive');
+            return {
+              ...common,
+              type: 'alerting',
+              duration: r.forMs / 1000,
+              keepFiringFor: r.keepFiringForMs / 1000,
+              annotations: Object.fromEntries(Object.entries(r.annotations).map(([k, t]) => [k, t.source])),
+              state: alerts.some((a) => a.state === 'firing')
+                ? 'firing'
+                : alerts.length
+                  ? 'pending'
+                  : 'inactive',
+              alerts: alerts.map((a) => ({
+                labels: a.labels,
+                annotations: a.annotations,
+                state: a.state,
+                activeAt: iso(a.activeAt),
+                value: String(a.value),
+              })),
+            };
+          }),
+        })),
+      },
+    }));
+
+    app.get<{ Querystring: { from?: string; to?: string; rule?: string; limit?: string } }>(
+      '/alerts/history',
+      async (req) => {
+        const now = deps.clock.now();
+        const to = req.query.to ? Date.parse(req.query.to) : now;
+        const from = req.query.from ? Date.parse(req.query.from) : to - 7 * 86_400_000;
+        const list = await deps.store.alerts.history({
+          from: Number.isNaN(from) ? to - 7 * 86_400_000 : from,
+          to: Number.isNaN(to) ? now : to,
+          rule: req.query.rule,
+          limit: Math.min(10_000, Number(req.query.limit ?? 1000) || 1000),
+        });
+        return {
+          transitions: list.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
+        };
+      },
+    );
+  };

@@ -1,0 +1,14 @@
+import { loadRuleGroups, type RuleGroup } from '../alerting/compile.js';
+import type { Env } from '../config/interpolate.js';
+import { type LoadedConfig, loadConfig } from '../config/loader.js';
+
+export interface Setup {
+  loaded: LoadedConfig;
+  groups: RuleGroup[];
+}
+
+/** vigil.yaml and every rule it names, validated: what `up`, `validate` and SIGHUP all load. */
+export function loadSetup(file: string, env: Env): Setup {
+  const loaded = loadConfig(file, env);
+  return { loaded, groups: loadRuleGroups(loaded) };
+}
