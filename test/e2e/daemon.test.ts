@@ -73,7 +73,8 @@ describe('vigil up', () => {
     const metrics = await eventually(
       () => fetch(`${url}/metrics`).then((r) => r.text()),
       (t) => t.includes('up{check="host"}'),
-      2500,
+      // one 1s interval when the machine is idle; generous because CI machines are shared
+      10_000,
     );
     expect(metrics).toMatch(/^up\{check="host"\} 1$/m);
     expect(metrics).toMatch(/^memory_usage\{check="host"\} 0\.\d+/m);
