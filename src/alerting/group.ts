@@ -53,6 +53,7 @@ export class GroupState {
   readonly alerts: Map<string, ActiveAlert>[];
   readonly health: RuleHealth[];
   #lastOutput: Map<string, Labels>[];
+  #subqueryStepMs = 60_000;
 
   constructor(readonly group: RuleGroup) {
     this.alerts = group.rules.map(() => new Map());
@@ -60,7 +61,16 @@ export class GroupState {
     this.#lastOutput = group.rules.map(() => new Map());
   }
 
-  async evaluate(ts: number, base: Queryable): Promise<GroupEvaluation> {
+  /**
+   * `subqueryStepMs` is the step of subqueries written without one
+   * (`x[5m:]`): Prometheus uses the global evaluation interval.
+   */
+  async evaluate(
+    ts: number,
+    base: Queryable,
+    opts: { subqueryStepMs?: number } = {},
+  ): Promise<GroupEvaluation> {
+    this.#subqueryStepMs = opts.subqueryStepMs ?? this.group.intervalMs;
     const samples: OutputSample[] = [];
     const transitions: RuleTransition[] = [];
     const produced: Series[] = [];
@@ -210,7 +220,9 @@ export class GroupState {
   }
 
   async #query(expr: Parameters<typeof instantQuery>[1], ts: number, q: Queryable): Promise<Vec[]> {
-    const value = await instantQuery(q, expr, ts - this.group.queryOffsetMs);
+    const value = await instantQuery(q, expr, ts - this.group.queryOffsetMs, {
+      subqueryStepMs: this.#subqueryStepMs,
+    });
     switch (value.type) {
       case 'vector':
         return value.samples.map((s) => ({ labels: s.labels, v: s.v }));

@@ -5,10 +5,9 @@ import { parseConfig, readYaml, validateWith } from '../config/loader.js';
 import { duration } from '../config/types.js';
 import { parseDuration } from '../core/duration.js';
 import { describe, VigilError } from '../errors.js';
-import { compileMatchers } from '../metrics/matchers.js';
-import { instantQuery } from '../metrics/promql/index.js';
-import { expandValues, parseSeriesLabels } from '../metrics/series-notation.js';
-import type { Labels, Matcher, Point, Queryable, Series } from '../metrics/types.js';
+import { instantQuery, MemoryQueryable } from '../metrics/promql/index.js';
+import { parseMetric, parseValues } from '../metrics/promql/series-desc.js';
+import type { Labels, Point } from '../metrics/types.js';
 import { compileRuleFile, expandGlob, guideAlertsGroup, Problems, type RuleGroup } from './compile.js';
 import { GroupState } from './group.js';
 
@@ -153,20 +152,21 @@ async function runGroup(
   const interval = tg.interval ?? evalInterval;
   const mint = startOf(tg.start_timestamp);
   if (mint === undefined) return [`    name: ${name}: cannot parse start_timestamp ${tg.start_timestamp}`];
-  const store = new MemorySeries();
+  const store = new MemoryQueryable();
   const histogramMetrics = new Set<string>();
   for (const s of tg.input_series) {
     try {
-      const labels = parseSeriesLabels(s.series);
-      if (String(s.values).includes('{{')) {
+      const labels = seriesLabels(s.series);
+      const values = parseValues(String(s.values));
+      if (values.some((v) => v.kind === 'histogram')) {
         histogramMetrics.add(labels.__name__ ?? '');
         continue;
       }
       const points: Point[] = [];
-      expandValues(String(s.values)).forEach((v, k) => {
+      values.forEach((v, k) => {
         const t = mint + k * interval;
-        if (v === 'stale') points.push({ t, v: Number.NaN, stale: true });
-        else if (v !== 'gap') points.push({ t, v });
+        if (v.kind === 'stale') points.push({ t, v: Number.NaN, stale: true });
+        else if (v.kind === 'value') points.push({ t, v: v.v });
       });
       store.add(labels, points);
     } catch (e) {
@@ -185,9 +185,9 @@ async function runGroup(
   let curr = 0;
   for (let ts = mint; ts <= mint + maxEval; ts += evalInterval) {
     for (const state of states) {
-      const { samples } = await state.evaluate(ts, store);
+      const { samples } = await state.evaluate(ts, store, { subqueryStepMs: evalInterval });
       for (const s of samples)
-        store.append(s.labels, s.stale ? { t: s.t, v: s.v, stale: true } : { t: s.t, v: s.v });
+        store.add(s.labels, [s.stale ? { t: s.t, v: s.v, stale: true } : { t: s.t, v: s.v }]);
       state.group.rules.forEach((r, k) => {
         const h = state.health[k]!;
         if (h.health === 'err' && h.lastEvaluation === ts) {
@@ -244,7 +244,7 @@ async function runGroup(
     let exp: { labels: Labels; v: number }[];
     try {
       exp = test.exp_samples.map((s) => ({
-        labels: s.labels ? parseSeriesLabels(s.labels) : {},
+        labels: s.labels ? seriesLabels(s.labels) : {},
         v: s.value ?? 0,
       }));
     } catch (e) {
@@ -269,30 +269,11 @@ async function runGroup(
   return errors;
 }
 
-/** In-memory series for one test group: input series plus what the rules write. */
-class MemorySeries implements Queryable {
-  #series = new Map<string, Series>();
-
-  add(labels: Labels, points: Point[]) {
-    this.#series.set(labelsString(labels), { labels, points });
-  }
-
-  append(labels: Labels, p: Point) {
-    const key = labelsString(labels);
-    const s = this.#series.get(key);
-    if (s) s.points.push(p);
-    else this.#series.set(key, { labels, points: [p] });
-  }
-
-  async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]> {
-    const matches = compileMatchers(matchers);
-    const out: Series[] = [];
-    for (const s of this.#series.values()) {
-      if (!matches(s.labels)) continue;
-      out.push({ labels: s.labels, points: s.points.filter((p) => p.t >= mint && p.t <= maxt) });
-    }
-    return out;
-  }
+/** A series name with labels, and nothing after it. */
+function seriesLabels(text: string): Labels {
+  const { labels, rest } = parseMetric(text.trim());
+  if (rest.trim()) throw new Error(`unexpected "${rest.trim()}" after series ${text}`);
+  return labels;
 }
 
 function sameAlerts(

@@ -1,4 +1,4 @@
-import { compileMatchers } from './matchers.js';
+import { compileMatchers } from './promql/matchers.js';
 import type { Matcher, Queryable, Series } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Sample } from '../checks/types.js';
-import { compileMatchers } from '../metrics/matchers.js';
+import { compileMatchers } from '../metrics/promql/matchers.js';
 import type { Labels, Matcher, Queryable, Series } from '../metrics/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';

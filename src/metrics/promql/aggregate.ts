@@ -1,6 +1,7 @@
 import type { Labels } from '../types.js';
 import type { AggregateExpr } from './ast.js';
-import { type Evaluator, evalError } from './evaluator.js';
+import { evalError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
 import { formatFloatF, formatG, goQuote } from './format.js';
 import { keyFor, keyWithout, omit, pick } from './labels.js';
 import { isValidLabelName } from './lexical.js';

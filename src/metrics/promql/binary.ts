@@ -1,6 +1,7 @@
 import type { Labels } from '../types.js';
 import { type BinaryExpr, type BinaryOp, isComparison, type VectorMatching } from './ast.js';
-import { type Evaluator, evalError } from './evaluator.js';
+import { evalError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
 import { formatLabels, keyFor, keyWithout, labelsKey, pick, withoutName } from './labels.js';
 import type { EvalValue, VSample } from './values.js';
 

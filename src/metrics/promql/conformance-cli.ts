@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +10,20 @@ import { runPromqlTest, type ScriptResult } from './promqltest.js';
  *
  *   node dist/metrics/promql/conformance-cli.js [--verbose] [file.test …]
  *
- * Without files it runs every .test file in ../shared/conformance/prometheus-v3.14.0/promqltest/
- * (relative to the working directory). Exits 1 when any block fails.
+ * Without files it runs every .test file in shared/conformance/prometheus-v3.14.0/promqltest/
+ * beside the repository. Exits 1 when any block fails.
  */
 
-export const defaultConformanceDir = '../shared/conformance/prometheus-v3.14.0/promqltest';
+const suite = 'shared/conformance/prometheus-v3.14.0/promqltest';
+
+/**
+ * Beside the repository: found from this module (src/ and dist/ both sit three
+ * levels below the repository root), else from the working directory.
+ */
+export const defaultConformanceDir =
+  [fileURLToPath(new URL(`../../../../${suite}`, import.meta.url)), resolve('..', suite)].find((d) =>
+    existsSync(d),
+  ) ?? resolve('..', suite);
 
 export async function conformanceFiles(dir = defaultConformanceDir): Promise<string[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.test')).sort();
@@ -31,13 +41,25 @@ function pad(s: string | number, n: number): string {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const args = argv.filter((a) => !a.startsWith('-'));
+  if (args.length === 0 && !existsSync(defaultConformanceDir)) {
+    process.stderr.write(`no test files given and ${defaultConformanceDir} does not exist\n`);
+    return 2;
+  }
   const files = args.length > 0 ? args : await conformanceFiles();
   const totals = { passed: 0, failed: 0, unsupported: 0 };
   const out: string[] = [
     `${'file'.padEnd(24)} ${pad('passed', 7)} ${pad('failed', 7)} ${pad('unsupp.', 8)}  pass rate*`,
   ];
   for (const file of files) {
-    const r = await runConformanceFile(file);
+    let r: ScriptResult;
+    try {
+      r = await runConformanceFile(file);
+    } catch (e) {
+      // A script we cannot read (e.g. newer syntax) is reported, not fatal for the others.
+      out.push(`${basename(file).padEnd(24)} could not run: ${e instanceof Error ? e.message : String(e)}`);
+      totals.failed++;
+      continue;
+    }
     totals.passed += r.passed;
     totals.failed += r.failed;
     totals.unsupported += r.unsupported;

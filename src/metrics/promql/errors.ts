@@ -34,3 +34,8 @@ export function unsupported(construct: string, position?: { from: number; to: nu
     ...(position ? { position } : {}),
   });
 }
+
+/** A failure while evaluating, with Prometheus's message. */
+export function evalError(message: string): PromQLError {
+  return new PromQLError('eval', message);
+}

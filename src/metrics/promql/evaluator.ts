@@ -3,7 +3,7 @@ import { evalAggregate } from './aggregate.js';
 import type { AnnotationSet } from './annotations.js';
 import { type Expr, type MatrixSelector, unwrapParens, type VectorSelector } from './ast.js';
 import { evalBinary } from './binary.js';
-import { PromQLError } from './errors.js';
+import { evalError } from './errors.js';
 import { resolveAt, type SelectorData, subqueryTimes } from './fetch.js';
 import { evalCall } from './functions.js';
 import { labelsKey } from './labels.js';
@@ -37,10 +37,6 @@ export interface RangeArg {
   /** the window is (end - rangeMs, end] */
   end: number;
   rangeMs: number;
-}
-
-export function evalError(message: string): PromQLError {
-  return new PromQLError('eval', message);
 }
 
 /** Index of the last point with t <= ts, or -1. */

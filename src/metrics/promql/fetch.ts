@@ -109,7 +109,9 @@ export async function fetchSelectors(q: Queryable, expr: Expr, b: QueryBounds): 
 function normalize(s: Series): Series {
   let hasEmpty = false;
   for (const n in s.labels) if (s.labels[n] === '') hasEmpty = true;
-  const labels = hasEmpty ? Object.fromEntries(Object.entries(s.labels).filter(([, v]) => v !== '')) : s.labels;
+  const labels = hasEmpty
+    ? Object.fromEntries(Object.entries(s.labels).filter(([, v]) => v !== ''))
+    : s.labels;
   let sorted = true;
   for (let i = 1; i < s.points.length; i++) {
     if (s.points[i]!.t < s.points[i - 1]!.t) {

@@ -1,5 +1,5 @@
 import type { Labels } from '../types.js';
-import { evalError } from './evaluator.js';
+import { evalError } from './errors.js';
 import { compareLabels, labelsKey, withLabel } from './labels.js';
 import { isValidLabelName } from './lexical.js';
 import { naturalLess } from './numeric.js';

@@ -1,6 +1,7 @@
 import type { Point } from '../types.js';
 import { type Call, type Expr, unwrapParens } from './ast.js';
-import { type Evaluator, evalError } from './evaluator.js';
+import { evalError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
 import { formatG } from './format.js';
 import { kahanInc, MeanAccumulator, quantile } from './numeric.js';
 import { extrapolatedRate, instantValue, linearRegression } from './rate.js';

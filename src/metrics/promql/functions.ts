@@ -1,5 +1,6 @@
 import { type Call, unwrapParens } from './ast.js';
-import { type Evaluator, evalError } from './evaluator.js';
+import { evalError } from './errors.js';
+import type { Evaluator } from './evaluator.js';
 import { formatG } from './format.js';
 import { labelJoin, labelReplace, sortByLabel } from './functions-labels.js';
 import { dateFunctions, dateOf, mathFunctions } from './functions-math.js';

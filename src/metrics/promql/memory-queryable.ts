@@ -41,7 +41,10 @@ export class MemoryQueryable implements Queryable {
       const hi = firstAtOrAfter(s.points, maxt + 1);
       if (hi <= lo) continue;
       // Most selects cover whole series: share the array instead of copying it.
-      out.push({ labels: s.labels, points: lo === 0 && hi === s.points.length ? s.points : s.points.slice(lo, hi) });
+      out.push({
+        labels: s.labels,
+        points: lo === 0 && hi === s.points.length ? s.points : s.points.slice(lo, hi),
+      });
     }
     return out;
   }

@@ -199,3 +199,5 @@ export async function runPromqlTest(input: string): Promise<ScriptResult> {
   const count = (s: BlockStatus) => blocks.filter((b) => b.status === s).length;
   return { blocks, passed: count('pass'), failed: count('fail'), unsupported: count('unsupported') };
 }
+
+export { type Command, type EvalCommand, parseScript } from './promqltest-script.js';
