@@ -3,6 +3,7 @@ import { dnsCheck } from './dns.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { scrapeCheck } from './scrape.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
 import type { CheckKind } from './types.js';
@@ -20,6 +21,7 @@ export const checkKinds = {
   command: commandCheck,
   host: hostCheck,
   heartbeat: heartbeatCheck,
+  scrape: scrapeCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

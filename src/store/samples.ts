@@ -96,7 +96,7 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
       )) {
         const rows = await db
           .selectFrom('samples')
-          .select(['series_id', 'ts', 'value'])
+          .select(['series_id', 'ts', 'value', 'stale'])
           .where('series_id', 'in', ids)
           .where('ts', '>=', mint)
           .where('ts', '<=', maxt)
@@ -107,9 +107,9 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
           points
             .get(Number(r.series_id))!
             .push(
-              r.value === null
+              Number(r.stale)
                 ? { t: Number(r.ts), v: Number.NaN, stale: true }
-                : { t: Number(r.ts), v: r.value },
+                : { t: Number(r.ts), v: r.value ?? Number.NaN },
             );
         }
       }
@@ -123,8 +123,13 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
     async insert(trx: Kysely<Tables>, samples: readonly TimedSample[]): Promise<void> {
       if (!samples.length) return;
       const ids = await resolveSeries(trx, samples);
-      const rows = samples.map((s, i) => ({ series_id: ids[i]!, ts: s.ts, value: s.stale ? null : s.value }));
-      for (const part of chunk(rows, 3, d.maxParams)) {
+      const rows = samples.map((s, i) => ({
+        series_id: ids[i]!,
+        ts: s.ts,
+        value: s.stale || Number.isNaN(s.value) ? null : s.value,
+        stale: s.stale ? 1 : 0,
+      }));
+      for (const part of chunk(rows, 4, d.maxParams)) {
         await trx
           .insertInto('samples')
           .values(part)

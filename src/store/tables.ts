@@ -28,8 +28,10 @@ export interface Tables {
   samples: {
     series_id: number;
     ts: number;
-    /** null marks the series stale from ts on */
+    /** null for NaN (SQLite has no NaN) */
     value: number | null;
+    /** 1: a staleness marker, the series ended at ts */
+    stale: number;
   };
   rollups: {
     /** 'm' | 'h' | 'd' */

@@ -78,6 +78,7 @@ describe.each(testDatabases)('store contract on $name', (database) => {
           { name: 'disk_usage', labels: { check: 'q1', mount: '/' }, value: 0.5 },
           { name: 'disk_usage', labels: { check: 'q1', mount: '/var' }, value: 0.7 },
           { name: 'disk_usage', labels: { check: 'q1', mount: '/var/lib' }, value: 0.9 },
+          { name: 'disk_usage', labels: { check: 'q1', mount: '/nan' }, value: Number.NaN },
         ],
       },
       {
@@ -102,11 +103,13 @@ describe.each(testDatabases)('store contract on $name', (database) => {
       (await select(m, mint, maxt)).map((s) => s.labels.mount).sort();
     expect(await mounts([{ name: 'mount', type: '=~', value: '/var' }])).toEqual(['/var']);
     expect(await mounts([{ name: 'mount', type: '=~', value: '/var.*' }])).toEqual(['/var', '/var/lib']);
-    expect(await mounts([{ name: 'mount', type: '!~', value: '/var.*' }])).toEqual(['/']);
-    expect(await mounts([{ name: 'mount', type: '!=', value: '/' }])).toEqual(['/var', '/var/lib']);
-    expect(await mounts([{ name: 'device', type: '=', value: '' }])).toEqual(['/', '/var', '/var/lib']);
+    expect(await mounts([{ name: 'mount', type: '!~', value: '/var.*' }])).toEqual(['/', '/nan']);
+    expect(await mounts([{ name: 'mount', type: '!=', value: '/' }])).toEqual(['/nan', '/var', '/var/lib']);
+    expect(await mounts([{ name: 'device', type: '=', value: '' }])).toEqual(['/', '/nan', '/var', '/var/lib']);
     const [root] = await select([{ name: 'mount', type: '=', value: '/' }], at + 1, at + minute);
     expect(root!.points).toEqual([{ t: at + minute, v: 0.6 }]);
+    const [nan] = await select([{ name: 'mount', type: '=', value: '/nan' }]);
+    expect(nan!.points).toEqual([{ t: at, v: Number.NaN }]);
     const [gone] = await select([{ name: 'mount', type: '=', value: '/var' }]);
     expect(gone!.points).toEqual([
       { t: at, v: 0.7 },

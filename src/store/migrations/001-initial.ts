@@ -49,8 +49,9 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
       .createTable('samples')
       .addColumn('series_id', d.bigint, (c) => c.notNull())
       .addColumn('ts', d.bigint, (c) => c.notNull())
-      // NULL is a staleness marker: the series ended here (SQLite cannot store NaN payloads)
+      // NULL holds NaN, which SQLite cannot store; `stale` marks where a series ended
       .addColumn('value', d.double)
+      .addColumn('stale', 'smallint', (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint('samples_pk', ['series_id', 'ts']),
   ).execute();
   await db.schema.createIndex('samples_by_time').on('samples').column('ts').execute();
