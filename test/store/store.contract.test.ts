@@ -105,7 +105,12 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     expect(await mounts([{ name: 'mount', type: '=~', value: '/var.*' }])).toEqual(['/var', '/var/lib']);
     expect(await mounts([{ name: 'mount', type: '!~', value: '/var.*' }])).toEqual(['/', '/nan']);
     expect(await mounts([{ name: 'mount', type: '!=', value: '/' }])).toEqual(['/nan', '/var', '/var/lib']);
-    expect(await mounts([{ name: 'device', type: '=', value: '' }])).toEqual(['/', '/nan', '/var', '/var/lib']);
+    expect(await mounts([{ name: 'device', type: '=', value: '' }])).toEqual([
+      '/',
+      '/nan',
+      '/var',
+      '/var/lib',
+    ]);
     const [root] = await select([{ name: 'mount', type: '=', value: '/' }], at + 1, at + minute);
     expect(root!.points).toEqual([{ t: at + minute, v: 0.6 }]);
     const [nan] = await select([{ name: 'mount', type: '=', value: '/nan' }]);
