@@ -16,7 +16,9 @@ export interface WriteBufferOptions {
 
 /**
  * Results are written in batches, one transaction per flush: at 1,000 probes/s
- * a transaction per result would cost more than the probes. A crash loses at
+ * a transaction per result would cost more than the probes. Batches stay small
+ * (a quarter second, at most 500 results) because SQLite writes block the event
+ * loop, and a long block makes every due check start late. A crash loses at
  * most one interval of results, never half of a batch.
  */
 export class WriteBuffer {
@@ -42,14 +44,14 @@ export class WriteBuffer {
       this.#pending.splice(0, over);
       this.dropped += over;
     }
-    if (this.#pending.length >= (this.opts.maxBatch ?? 2000)) void this.flush();
-    else this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 1000, () => void this.flush());
+    if (this.#pending.length >= (this.opts.maxBatch ?? 500)) void this.flush();
+    else this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 250, () => void this.flush());
   }
 
   addSamples(samples: readonly TimedSample[]): void {
     if (!samples.length) return;
     this.#samples.push(...samples);
-    this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 1000, () => void this.flush());
+    this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 250, () => void this.flush());
   }
 
   /** Write everything pending; resolves when it is stored (or has failed and been kept for the next try). */
@@ -71,7 +73,7 @@ export class WriteBuffer {
         this.#pending = batch.concat(this.#pending);
         this.#samples = samples.concat(this.#samples);
         this.opts.onError(e, this.#pending.length);
-        this.#timer ??= this.opts.clock.setTimer((this.opts.intervalMs ?? 1000) * 5, () => void this.flush());
+        this.#timer ??= this.opts.clock.setTimer((this.opts.intervalMs ?? 250) * 20, () => void this.flush());
       })
       .finally(() => {
         this.#flushing = undefined;

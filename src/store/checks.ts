@@ -9,16 +9,21 @@ export interface CheckState {
   last?: { at: number; status: string; message: string; durationMs: number };
 }
 
+/** The newest result of each check in a batch. */
+export function latestPerCheck(results: readonly CheckResult[]): CheckResult[] {
+  const latest = new Map<string, CheckResult>();
+  for (const r of results) {
+    const prev = latest.get(r.check);
+    if (!prev || prev.startedAt <= r.startedAt) latest.set(r.check, r);
+  }
+  return [...latest.values()];
+}
+
 /** The latest state of every check, so an overview is one query however many checks there are. */
 export function checksRepo(db: Kysely<Tables>) {
   return {
     async upsertLatest(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
-      const latest = new Map<string, CheckResult>();
-      for (const r of results) {
-        const prev = latest.get(r.check);
-        if (!prev || prev.startedAt <= r.startedAt) latest.set(r.check, r);
-      }
-      for (const r of latest.values()) {
+      for (const r of latestPerCheck(results)) {
         await trx
           .insertInto('checks')
           .values({

@@ -26,34 +26,40 @@ export interface RollupPoint {
 /** A run counts as up when the target answered as it should: ok, or ok-but-slow (warning). */
 export const isUp = (status: string) => status === 'ok' || status === 'warning';
 
+/** The rollup rows a batch of results adds to: per minute, hour and day, merged per bucket. */
+export function rollupRows(results: readonly CheckResult[]): Tables['rollups'][] {
+  const acc = new Map<string, Tables['rollups']>();
+  for (const r of results) {
+    for (const res of Object.keys(resolutions) as Resolution[]) {
+      const bucket = bucketOf(r.startedAt, res);
+      const key = `${res}|${bucket}|${r.check}`;
+      let row = acc.get(key);
+      if (!row) {
+        row = {
+          resolution: res,
+          bucket,
+          check_name: r.check,
+          runs: 0,
+          up: 0,
+          duration_sum: 0,
+          duration_max: 0,
+        };
+        acc.set(key, row);
+      }
+      row.runs++;
+      row.up += isUp(r.status) ? 1 : 0;
+      row.duration_sum += r.durationMs;
+      row.duration_max = Math.max(row.duration_max, r.durationMs);
+    }
+  }
+  return [...acc.values()];
+}
+
 export function rollupsRepo(db: Kysely<Tables>, d: StoreDialect) {
   return {
     async add(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
-      const acc = new Map<string, Tables['rollups']>();
-      for (const r of results) {
-        for (const res of Object.keys(resolutions) as Resolution[]) {
-          const bucket = bucketOf(r.startedAt, res);
-          const key = `${res}|${bucket}|${r.check}`;
-          let row = acc.get(key);
-          if (!row) {
-            row = {
-              resolution: res,
-              bucket,
-              check_name: r.check,
-              runs: 0,
-              up: 0,
-              duration_sum: 0,
-              duration_max: 0,
-            };
-            acc.set(key, row);
-          }
-          row.runs++;
-          row.up += isUp(r.status) ? 1 : 0;
-          row.duration_sum += r.durationMs;
-          row.duration_max = Math.max(row.duration_max, r.durationMs);
-        }
-      }
-      for (const part of chunk([...acc.values()], 7, d.maxParams)) {
+      const acc = rollupRows(results);
+      for (const part of chunk(acc, 7, d.maxParams)) {
         await trx
           .insertInto('rollups')
           .values(part)

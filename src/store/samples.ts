@@ -138,9 +138,19 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
       }
     },
 
+    /** Series by series, through the primary key (series_id, ts): samples have no index on ts alone. */
     async prune(before: number): Promise<number> {
-      const r = await db.deleteFrom('samples').where('ts', '<', before).executeTakeFirst();
-      return Number(r.numDeletedRows);
+      await catchUp();
+      let deleted = 0;
+      for (const id of idsByKey.values()) {
+        const r = await db
+          .deleteFrom('samples')
+          .where('series_id', '=', id)
+          .where('ts', '<', before)
+          .executeTakeFirst();
+        deleted += Number(r.numDeletedRows);
+      }
+      return deleted;
     },
   };
 }

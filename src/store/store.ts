@@ -58,6 +58,10 @@ export async function openStore(url: string) {
      */
     async record(batch: readonly CheckResult[], extra: readonly TimedSample[] = []): Promise<void> {
       if (!batch.length && !extra.length) return;
+      if (dialect.bulkRecord) {
+        dialect.bulkRecord(batch, extra);
+        return;
+      }
       await db.transaction().execute(async (trx) => {
         if (batch.length) {
           await results.insert(trx, batch);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { VigilError } from '../../errors.js';
 import type { StoreDialect } from './capabilities.js';
+import { sqliteBulkWriter } from './sqlite-bulk.js';
 
 export function sqliteDialect(file: string): StoreDialect {
   let db: Database.Database;
@@ -26,6 +27,7 @@ export function sqliteDialect(file: string): StoreDialect {
       },
     );
   }
+  let bulk: ReturnType<typeof sqliteBulkWriter> | undefined;
   return {
     name: 'sqlite',
     kysely: new SqliteDialect({ database: db }),
@@ -34,6 +36,11 @@ export function sqliteDialect(file: string): StoreDialect {
     greatest: 'max',
     clusteredTables: true,
     maxParams: 32_000,
+    bulkRecord(batch, extra) {
+      // Prepared after migrations have created the tables, on first use.
+      bulk ??= sqliteBulkWriter(db);
+      bulk.record(batch, extra);
+    },
     async close() {
       // Kysely's destroy closes the handle; this is for a store that never built one.
       if (db.open) db.close();

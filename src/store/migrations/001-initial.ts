@@ -54,7 +54,8 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
       .addColumn('stale', 'smallint', (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint('samples_pk', ['series_id', 'ts']),
   ).execute();
-  await db.schema.createIndex('samples_by_time').on('samples').column('ts').execute();
+  // No index on ts alone: every sample insert would pay for a second b-tree.
+  // Retention deletes series by series through the primary key instead.
 
   // Keyed by (resolution, bucket, check) so "every check over 90 days" is one range scan.
   await clustered(
