@@ -57,7 +57,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const rules = new RuleService({
     clock,
-    queryable: store.samples.queryable,
+    queryable: store.queryable,
     beforeEvaluation: () => buffer.flush(),
     record: (samples) =>
       buffer.addSamples(
@@ -91,7 +91,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     config: () => loaded,
     monitor: m,
     rules,
-    queryable: store.samples.queryable,
+    queryable: store.queryable,
     metrics: metrics.registry,
     version,
     onHeartbeat: (name) => m.runNow(name),

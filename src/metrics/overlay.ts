@@ -12,11 +12,14 @@ export function overlay(base: Queryable, extra: readonly Series[]): Queryable {
     async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]> {
       const fromBase = await base.select(matchers, mint, maxt);
       const matches = compileMatchers(matchers);
+      const relevant = extra.filter(
+        (s) => matches(s.labels) && s.points.some((p) => p.t >= mint && p.t <= maxt),
+      );
+      // Most selectors read none of the group's own outputs: skip keying every base series.
+      if (!relevant.length) return fromBase;
       const byKey = new Map(fromBase.map((s) => [key(s), s]));
-      for (const s of extra) {
-        if (!matches(s.labels)) continue;
+      for (const s of relevant) {
         const points = s.points.filter((p) => p.t >= mint && p.t <= maxt);
-        if (!points.length) continue;
         const existing = byKey.get(key(s));
         if (existing) {
           const merged = new Map(existing.points.map((p) => [p.t, p]));

@@ -6,6 +6,7 @@ import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
+import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
 import { migrationProvider } from './migrations/index.js';
 import { resultsRepo } from './results.js';
@@ -24,7 +25,7 @@ export interface RetentionPolicy {
 export type Store = Awaited<ReturnType<typeof openStore>>;
 
 /** `sqlite:./vigil.db`, `sqlite::memory:` or `postgres://…`; migrated and ready. */
-export async function openStore(url: string) {
+export async function openStore(url: string, opts: { now?: () => number } = {}) {
   const dialect = dialectFor(url);
   const db = new Kysely<Tables>({ dialect: dialect.kysely });
   try {
@@ -37,6 +38,9 @@ export async function openStore(url: string) {
   }
   const results = resultsRepo(db, dialect);
   const samples = samplesRepo(db, dialect);
+  // One writer only: with PostgreSQL, other nodes write samples this process never sees.
+  const head = dialect.name === 'sqlite' ? new Head(30 * 60_000, (opts.now ?? Date.now)()) : undefined;
+  const queryable = head ? withHead(head, samples.queryable) : samples.queryable;
   const rollups = rollupsRepo(db, dialect);
   const checks = checksRepo(db);
   const heartbeats = heartbeatsRepo(db);
@@ -48,6 +52,8 @@ export async function openStore(url: string) {
     checks,
     results,
     samples,
+    /** what PromQL reads: recent samples from memory where possible, the rest from the database */
+    queryable,
     rollups,
     heartbeats,
     alerts,
@@ -60,6 +66,7 @@ export async function openStore(url: string) {
       if (!batch.length && !extra.length) return;
       if (dialect.bulkRecord) {
         dialect.bulkRecord(batch, extra);
+        head?.append(batch, extra);
         return;
       }
       await db.transaction().execute(async (trx) => {

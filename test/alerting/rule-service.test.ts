@@ -21,7 +21,7 @@ function service(store: Store, clock: FakeClock) {
   const transitions: RuleTransition[] = [];
   const rules = new RuleService({
     clock,
-    queryable: store.samples.queryable,
+    queryable: store.queryable,
     record: (samples) =>
       void store.record(
         [],

@@ -32,7 +32,7 @@ describe('HTTP API', () => {
     monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
     const rules = new RuleService({
       clock,
-      queryable: store.samples.queryable,
+      queryable: store.queryable,
       record: () => {},
       onTransitions: () => {},
     });
@@ -42,7 +42,7 @@ describe('HTTP API', () => {
       config: () => loaded,
       monitor,
       rules,
-      queryable: store.samples.queryable,
+      queryable: store.queryable,
       metrics: new Registry(),
       version: '0.0.0-test',
       onHeartbeat: (name) => monitor.runNow(name),
@@ -86,11 +86,11 @@ describe('HTTP API', () => {
       monitor,
       rules: new RuleService({
         clock,
-        queryable: dead.samples.queryable,
+        queryable: dead.queryable,
         record: () => {},
         onTransitions: () => {},
       }),
-      queryable: dead.samples.queryable,
+      queryable: dead.queryable,
       metrics: new Registry(),
       version: 'x',
     });

@@ -50,7 +50,7 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     ]);
     const states = await store.checks.all();
     expect(states.find((s) => s.name === 'api')?.last).toMatchObject({ at: t0 + minute, status: 'critical' });
-    const series = await store.samples.queryable.select(
+    const series = await store.queryable.select(
       [
         { name: '__name__', type: '=', value: 'up' },
         { name: 'check', type: '=', value: 'api' },
@@ -94,11 +94,7 @@ describe.each(testDatabases)('store contract on $name', (database) => {
       mint = at,
       maxt = at + day,
     ) =>
-      store.samples.queryable.select(
-        [{ name: '__name__', type: '=', value: 'disk_usage' }, ...matchers],
-        mint,
-        maxt,
-      );
+      store.queryable.select([{ name: '__name__', type: '=', value: 'disk_usage' }, ...matchers], mint, maxt);
     const mounts = async (m: Parameters<typeof select>[0], mint?: number, maxt?: number) =>
       (await select(m, mint, maxt)).map((s) => s.labels.mount).sort();
     expect(await mounts([{ name: 'mount', type: '=~', value: '/var' }])).toEqual(['/var']);
