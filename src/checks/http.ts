@@ -176,7 +176,9 @@ function request(
       rejectUnauthorized: !spec.insecure_skip_verify,
     });
     req.once('socket', (socket) => {
-      // A reused keep-alive socket emits none of these: its phases stay 0.
+      // A reused keep-alive socket is already connected and emits none of these: its
+      // phases stay 0. Listening on it anyway would pile up listeners run after run.
+      if (!socket.connecting) return;
       socket.once('lookup', () => {
         marks.lookup = performance.now();
       });

@@ -1,11 +1,11 @@
 import { runCheck } from '../checks/runner.js';
 import type { CheckResult, HeartbeatReader, Sample } from '../checks/types.js';
 import type { CheckConfig } from '../config/schema.js';
+import { cacheKey } from '../core/cache-key.js';
 import type { Clock } from '../core/clock.js';
 import { LocalDriver } from '../scheduler/local-driver.js';
 import { type RunInfo, Scheduler } from '../scheduler/scheduler.js';
 import type { SchedulerDriver } from '../scheduler/types.js';
-import { labelsKey } from '../store/samples.js';
 
 export interface LatestSample extends Sample {
   ts: number;
@@ -100,13 +100,13 @@ export class Monitor {
 
   #accept(result: CheckResult): void {
     if (!this.#checks.has(result.check)) return;
-    this.#lastResult.set(result.check, result);
+    // Samples live in #latest; the last result keeps only what the API shows.
+    this.#lastResult.set(result.check, { ...result, samples: [] });
     // A series the check no longer reports ends with the run that dropped it: a
     // staleness marker, as Prometheus writes when a series leaves a scrape.
     const previous = this.#latest.get(result.check);
     const fresh = new Map<string, LatestSample>();
-    for (const s of result.samples)
-      fresh.set(`${s.name}${labelsKey(s.labels)}`, { ...s, ts: result.startedAt });
+    for (const s of result.samples) fresh.set(cacheKey(s.name, s.labels), { ...s, ts: result.startedAt });
     const ended = previous
       ? [...previous].filter(([key]) => !fresh.has(key)).map(([, s]) => staleMarker(s))
       : [];

@@ -10,5 +10,7 @@ export interface Setup {
 /** vigil.yaml and every rule it names, validated: what `up`, `validate` and SIGHUP all load. */
 export function loadSetup(file: string, env: Env): Setup {
   const loaded = loadConfig(file, env);
-  return { loaded, groups: loadRuleGroups(loaded) };
+  const groups = loadRuleGroups(loaded);
+  // Positions are for problems found while loading; dropping them frees the parsed YAML document.
+  return { loaded: Object.freeze({ ...loaded, where: () => loaded.file }), groups };
 }

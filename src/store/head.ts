@@ -1,7 +1,7 @@
 import type { CheckResult, Sample } from '../checks/types.js';
+import { cacheKey } from '../core/cache-key.js';
 import { compileMatchers } from '../metrics/promql/matchers.js';
 import type { Labels, Matcher, Point, Queryable, Series } from '../metrics/types.js';
-import { labelsKey } from './samples.js';
 
 /**
  * The recent samples this process wrote, in memory, like Prometheus's head
@@ -36,7 +36,7 @@ export class Head {
   }
 
   #add(s: Sample, t: number): void {
-    const key = `${s.name}\u0000${labelsKey(s.labels)}`;
+    const key = cacheKey(s.name, s.labels);
     let series = this.#series.get(key);
     if (!series) {
       series = { labels: { ...s.labels, __name__: s.name }, points: [] };

@@ -10,6 +10,8 @@ export interface TimedSample extends Sample {
   ts: number;
 }
 
+export { cacheKey } from '../core/cache-key.js';
+
 /** Canonical identity of a label set: sorted keys, JSON. */
 export function labelsKey(labels: Readonly<Record<string, string>> | undefined): string {
   if (!labels) return '{}';
@@ -138,17 +140,23 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
       }
     },
 
-    /** Series by series, through the primary key (series_id, ts): samples have no index on ts alone. */
+    /**
+     * Through the primary key (series_id, ts), 500 series a statement: samples
+     * have no index on ts alone. Yields between statements, so retention never
+     * holds the event loop long enough to make checks late.
+     */
     async prune(before: number): Promise<number> {
       await catchUp();
       let deleted = 0;
-      for (const id of idsByKey.values()) {
+      const ids = [...idsByKey.values()];
+      for (let i = 0; i < ids.length; i += 500) {
         const r = await db
           .deleteFrom('samples')
-          .where('series_id', '=', id)
+          .where('series_id', 'in', ids.slice(i, i + 500))
           .where('ts', '<', before)
           .executeTakeFirst();
         deleted += Number(r.numDeletedRows);
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       return deleted;
     },

@@ -158,6 +158,17 @@ describe('http check', () => {
     expect(connections - reuse).toBe(1);
   });
 
+  it('does not pile listeners onto a reused keep-alive socket', async () => {
+    const memo: Record<string, unknown> = {};
+    for (let i = 0; i < 30; i++) await httpCheck.run(spec({ url: `${base}/ok`, keepalive: true }), makeCtx({ memo }));
+    const agent = memo['agent:http:'] as http.Agent;
+    const sockets = Object.values(agent.freeSockets).flat();
+    expect(sockets).toHaveLength(1);
+    for (const event of ['lookup', 'connect', 'secureConnect']) {
+      expect(sockets[0]!.listenerCount(event)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('refuses a bad spec', () => {
     expect(httpCheck.schema.safeParse({ url: 'ftp://x' }).success).toBe(false);
     expect(httpCheck.schema.safeParse({ url: 'http://x', expect: { status: 'ok' } }).success).toBe(false);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CheckResult, Sample } from '../../checks/types.js';
+import { cacheKey } from '../../core/cache-key.js';
 import { latestPerCheck } from '../checks.js';
 import { rollupRows } from '../rollups.js';
 import { labelsKey, type TimedSample } from '../samples.js';
@@ -37,10 +38,10 @@ export function sqliteBulkWriter(db: Database.Database) {
   // Series ids never change once assigned.
   const ids = new Map<string, number>();
   const seriesId = (name: string, labels: Readonly<Record<string, string>> | undefined): number => {
-    const lk = labelsKey(labels);
-    const key = `${name}\u0000${lk}`;
+    const key = cacheKey(name, labels);
     let id = ids.get(key);
     if (id === undefined) {
+      const lk = labelsKey(labels);
       insertSeries.run(name, lk);
       id = Number(findSeries.get(name, lk));
       ids.set(key, id);
