@@ -4,18 +4,22 @@ import { compileMatchers } from '../metrics/promql/matchers.js';
 import type { Labels, Matcher, Point, Queryable, Series } from '../metrics/types.js';
 
 /**
- * The recent samples this process wrote, in memory, like Prometheus's head
- * block: rules and dashboards query the last minutes over and over, and
- * reading them back from SQL each time cost more than evaluating them. It
- * answers only windows it covers completely (written by this process since it
- * started, within `spanMs`); anything older goes to the database. Only for a
- * store with one writer (SQLite): with several nodes, others write too.
+ * Recent samples of the metrics that queries ask for, in memory, like
+ * Prometheus's head block: rules query the same metrics over the last minutes
+ * again and again, and reading them back from SQL each time cost more than
+ * evaluating them. A metric becomes "hot" the first time a query names it;
+ * from then on its samples are kept for `spanMs`, so memory follows what
+ * rules use, not everything checks write. The head answers only windows it
+ * holds completely; anything else goes to the database. Only for a store with
+ * one writer (SQLite): with several nodes, others write too.
  */
 export class Head {
   readonly #series = new Map<string, Series>();
   readonly #byMetric = new Map<string, Series[]>();
   #newest = Number.NEGATIVE_INFINITY;
   #lastTrim = 0;
+  /** metric name → the time after which all its samples are held */
+  readonly #hot = new Map<string, number>();
 
   constructor(
     /** how far back the head keeps samples */
@@ -24,9 +28,17 @@ export class Head {
     readonly since: number,
   ) {}
 
-  /** True when [mint, maxt] lies within what the head holds completely. */
-  covers(mint: number): boolean {
-    return mint >= this.since && mint >= this.#newest - this.spanMs;
+  /**
+   * True when the head holds every sample of `metric` from `mint` on. Asking
+   * about a metric makes it hot: later windows can then come from memory.
+   */
+  covers(metric: string, mint: number): boolean {
+    const since = this.#hot.get(metric);
+    if (since === undefined) {
+      this.#hot.set(metric, Math.max(this.since, this.#newest));
+      return false;
+    }
+    return mint > since && mint >= this.#newest - this.spanMs;
   }
 
   append(batch: readonly CheckResult[], extra: readonly (Sample & { ts: number })[]): void {
@@ -36,6 +48,8 @@ export class Head {
   }
 
   #add(s: Sample, t: number): void {
+    if (t > this.#newest) this.#newest = t;
+    if (!this.#hot.has(s.name)) return;
     const key = cacheKey(s.name, s.labels);
     let series = this.#series.get(key);
     if (!series) {
@@ -55,7 +69,6 @@ export class Head {
       while (i > 0 && pts[i - 1]!.t > t) i--;
       if (pts[i - 1]?.t !== t) pts.splice(i, 0, p);
     }
-    if (t > this.#newest) this.#newest = t;
   }
 
   #trim(): void {
@@ -93,7 +106,10 @@ export class Head {
 export function withHead(head: Head, db: Queryable): Queryable {
   return {
     async select(matchers, mint, maxt) {
-      return head.covers(mint) ? head.select(matchers, mint, maxt) : db.select(matchers, mint, maxt);
+      const name = matchers.find((m) => m.name === '__name__' && m.type === '=')?.value;
+      return name !== undefined && head.covers(name, mint)
+        ? head.select(matchers, mint, maxt)
+        : db.select(matchers, mint, maxt);
     },
   };
 }

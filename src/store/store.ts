@@ -39,7 +39,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const results = resultsRepo(db, dialect);
   const samples = samplesRepo(db, dialect);
   // One writer only: with PostgreSQL, other nodes write samples this process never sees.
-  const head = dialect.name === 'sqlite' ? new Head(30 * 60_000, (opts.now ?? Date.now)()) : undefined;
+  const head = dialect.name === 'sqlite' ? new Head(15 * 60_000, (opts.now ?? Date.now)()) : undefined;
   const queryable = head ? withHead(head, samples.queryable) : samples.queryable;
   const rollups = rollupsRepo(db, dialect);
   const checks = checksRepo(db);

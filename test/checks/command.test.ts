@@ -116,10 +116,15 @@ describe('command check', () => {
     const pidFile = path.join(dir, 'grandchild.pid');
     const ctx = makeCtx({ timeoutMs: 250 });
     const outcome = run({ run: `sleep 30 & echo $! > ${pidFile}; sleep 30` }, ctx);
-    const grandchild = await vi.waitFor(() => Number(fs.readFileSync(pidFile, 'utf8').trim() || Number.NaN), {
-      timeout: 5000,
-      interval: 10,
-    });
+    // The shell creates the file before it writes the pid: wait until a pid is in it.
+    const grandchild = await vi.waitFor(
+      () => {
+        const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+        if (!pid) throw new Error('no pid yet');
+        return pid;
+      },
+      { timeout: 5000, interval: 10 },
+    );
     expect(running(grandchild)).toBe(true);
     ctx.controller.abort(new Error('timeout'));
     const out = await outcome;

@@ -160,7 +160,8 @@ describe('http check', () => {
 
   it('does not pile listeners onto a reused keep-alive socket', async () => {
     const memo: Record<string, unknown> = {};
-    for (let i = 0; i < 30; i++) await httpCheck.run(spec({ url: `${base}/ok`, keepalive: true }), makeCtx({ memo }));
+    for (let i = 0; i < 30; i++)
+      await httpCheck.run(spec({ url: `${base}/ok`, keepalive: true }), makeCtx({ memo }));
     const agent = memo['agent:http:'] as http.Agent;
     const sockets = Object.values(agent.freeSockets).flat();
     expect(sockets).toHaveLength(1);

@@ -7,10 +7,10 @@ const t0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 const up: Matcher[] = [{ name: '__name__', type: '=', value: 'up' }];
 
 describe('in-memory head', () => {
-  it('answers recent windows exactly as the database does, and older ones from the database', async () => {
+  it('answers windows of a queried metric exactly as the database does', async () => {
     const store = await openStore('sqlite::memory:', { now: () => t0 });
-    for (let i = 0; i < 20; i++) {
-      await store.record(
+    const write = (i: number) =>
+      store.record(
         [],
         [
           { name: 'up', labels: { check: 'a' }, value: i % 2, ts: t0 + i * 15_000 },
@@ -28,7 +28,10 @@ describe('in-memory head', () => {
             : []),
         ],
       );
-    }
+    await write(0);
+    // the first query makes `up` hot; it is answered by the database
+    expect(await store.queryable.select(up, t0, t0)).toHaveLength(2);
+    for (let i = 1; i < 20; i++) await write(i);
     const fromHead = await store.queryable.select(up, t0 + 60_000, t0 + 200_000);
     const fromDb = await store.samples.queryable.select(up, t0 + 60_000, t0 + 200_000);
     const norm = (list: typeof fromHead) =>
@@ -41,19 +44,25 @@ describe('in-memory head', () => {
     await store.close();
   });
 
-  it('covers only what it has held since it started, within its span', () => {
+  it('holds only metrics that were asked for, from the time they were asked for', () => {
     const head = new Head(60_000, t0);
-    head.append([], [{ name: 'x', value: 1, ts: t0 + 120_000 }]);
-    expect(head.covers(t0 - 1)).toBe(false);
-    expect(head.covers(t0 + 59_999)).toBe(false);
-    expect(head.covers(t0 + 60_000)).toBe(true);
+    head.append([], [{ name: 'x', value: 1, ts: t0 + 10_000 }]);
+    expect(head.covers('x', t0 + 20_000)).toBe(false); // now hot, from t0+10s on
+    expect(head.select([{ name: '__name__', type: '=', value: 'x' }], 0, t0 + 1e9)).toEqual([]);
+    head.append([], [{ name: 'x', value: 2, ts: t0 + 20_000 }]);
+    expect(head.covers('x', t0 + 10_000)).toBe(false);
+    expect(head.covers('x', t0 + 10_001)).toBe(true);
+    expect(head.covers('y', t0 + 10_001)).toBe(false);
   });
 
   it('drops samples older than its span', () => {
     const head = new Head(60_000, t0);
+    head.covers('x', 0);
     for (let i = 0; i <= 20; i++) head.append([], [{ name: 'x', value: i, ts: t0 + i * 10_000 }]);
     const [x] = head.select([{ name: '__name__', type: '=', value: 'x' }], 0, t0 + 1e9);
     expect(x!.points[0]!.t).toBeGreaterThanOrEqual(t0 + 200_000 - 60_000 - 60_000 / 4 - 10_000);
     expect(x!.points.at(-1)!.v).toBe(20);
+    expect(head.covers('x', t0 + 100_000)).toBe(false);
+    expect(head.covers('x', t0 + 150_000)).toBe(true);
   });
 });
