@@ -302,7 +302,9 @@ export function versionOf(cmd, args = ['--version']) {
 
 export function gitDescribe(cwd) {
   const head = run('git', ['-C', cwd, 'rev-parse', '--short', 'HEAD']);
-  const dirty = run('git', ['-C', cwd, 'status', '--porcelain', '--', 'src']).length > 0;
+  // Not through run(): it answers 'unknown' for empty output, which read as a dirty tree.
+  const status = spawnSync('git', ['-C', cwd, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' });
+  const dirty = status.status === 0 && status.stdout.trim().length > 0;
   return dirty ? `${head} + uncommitted changes in src/` : head;
 }
 
