@@ -100,39 +100,81 @@ function compileTemplates(
   return out;
 }
 
+interface AlertFields {
+  name: string;
+  expr: string | number;
+  for?: number;
+  keep_firing_for?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  resolve_condition?: string;
+  no_data?: AlertRule['noData'];
+  on_error?: AlertRule['onError'];
+}
+
+/** An alerting rule from either form; `where(key)` places a field of it in its file. */
+function alertRule(
+  f: AlertFields,
+  where: (key?: string) => string,
+  problems: Problems,
+  percentLiterals: boolean,
+): AlertRule | undefined {
+  const query = compileQuery(
+    f.expr,
+    where(percentLiterals ? 'condition' : 'expr'),
+    problems,
+    percentLiterals,
+  );
+  const resolveQuery =
+    f.resolve_condition === undefined
+      ? undefined
+      : compileQuery(f.resolve_condition, where('resolve_condition'), problems, percentLiterals);
+  const at = where();
+  const labels = compileTemplates(f.labels, at, problems);
+  const annotations = compileTemplates(f.annotations, at, problems);
+  if (!query) return undefined;
+  return {
+    type: 'alert',
+    name: f.name,
+    query,
+    forMs: f.for ?? 0,
+    keepFiringForMs: f.keep_firing_for ?? 0,
+    labels,
+    annotations,
+    resolveQuery,
+    noData: f.no_data ?? 'ok',
+    onError: f.on_error ?? 'keep_last_state',
+    where: at,
+  };
+}
+
 /** The guide's `alerts:` in vigil.yaml, as one rule group. */
 export function guideAlertsGroup(loaded: LoadedConfig, problems = new Problems()): RuleGroup | undefined {
   const { alerts, evaluation_interval } = loaded.config;
   if (!alerts.length) return undefined;
   const rules: Rule[] = [];
   alerts.forEach((a: GuideAlert, i: number) => {
-    const where = loaded.where(['alerts', i, 'condition']);
-    const query = compileQuery(a.condition, where, problems, true);
-    const resolveQuery =
-      a.resolve_condition === undefined
-        ? undefined
-        : compileQuery(a.resolve_condition, loaded.where(['alerts', i, 'resolve_condition']), problems, true);
-    const labels = { ...a.labels, ...(a.severity ? { severity: a.severity } : {}) };
-    const annotations = {
-      ...(a.summary !== undefined ? { summary: a.summary } : {}),
-      ...(a.description !== undefined ? { description: a.description } : {}),
-      ...a.annotations,
-    };
-    const at = loaded.where(['alerts', i]);
-    if (!query) return;
-    rules.push({
-      type: 'alert',
-      name: a.name,
-      query,
-      forMs: a.duration ?? 0,
-      keepFiringForMs: a.keep_firing_for ?? 0,
-      labels: compileTemplates(labels, at, problems),
-      annotations: compileTemplates(annotations, at, problems),
-      resolveQuery,
-      noData: a.no_data ?? 'ok',
-      onError: a.on_error ?? 'keep_last_state',
-      where: at,
-    });
+    const rule = alertRule(
+      {
+        name: a.name,
+        expr: a.condition,
+        for: a.duration,
+        keep_firing_for: a.keep_firing_for,
+        labels: { ...a.labels, ...(a.severity ? { severity: a.severity } : {}) },
+        annotations: {
+          ...(a.summary !== undefined ? { summary: a.summary } : {}),
+          ...(a.description !== undefined ? { description: a.description } : {}),
+          ...a.annotations,
+        },
+        resolve_condition: a.resolve_condition,
+        no_data: a.no_data,
+        on_error: a.on_error,
+      },
+      (key) => loaded.where(key ? ['alerts', i, key] : ['alerts', i]),
+      problems,
+      true,
+    );
+    if (rule) rules.push(rule);
   });
   checkDuplicates(rules, problems);
   return {
@@ -175,35 +217,26 @@ export function compileRuleFile(
   return parsed.groups.map((g, gi) => {
     const rules: Rule[] = [];
     g.rules.forEach((r: PromRule, ri: number) => {
-      const at = where(['groups', gi, 'rules', ri]);
-      const query = compileQuery(r.expr, where(['groups', gi, 'rules', ri, 'expr']), problems, false);
-      if (!query) return;
       const labels = { ...(g.labels ?? {}), ...r.labels };
       if (r.record !== undefined) {
-        rules.push({ type: 'record', name: r.record, query, labels, where: at });
+        const query = compileQuery(r.expr, where(['groups', gi, 'rules', ri, 'expr']), problems, false);
+        if (query)
+          rules.push({
+            type: 'record',
+            name: r.record,
+            query,
+            labels,
+            where: where(['groups', gi, 'rules', ri]),
+          });
         return;
       }
-      rules.push({
-        type: 'alert',
-        name: r.alert!,
-        query,
-        forMs: r.for ?? 0,
-        keepFiringForMs: r.keep_firing_for ?? 0,
-        labels: compileTemplates(labels, at, problems),
-        annotations: compileTemplates(r.annotations, at, problems),
-        resolveQuery:
-          r.resolve_condition === undefined
-            ? undefined
-            : compileQuery(
-                r.resolve_condition,
-                where(['groups', gi, 'rules', ri, 'resolve_condition']),
-                problems,
-                false,
-              ),
-        noData: r.no_data ?? 'ok',
-        onError: r.on_error ?? 'keep_last_state',
-        where: at,
-      });
+      const rule = alertRule(
+        { ...r, name: r.alert!, labels },
+        (key) => where(key ? ['groups', gi, 'rules', ri, key] : ['groups', gi, 'rules', ri]),
+        problems,
+        false,
+      );
+      if (rule) rules.push(rule);
     });
     checkDuplicates(rules, problems);
     return {

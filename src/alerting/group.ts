@@ -165,18 +165,9 @@ export class GroupState {
       this.alerts[i] = new Map();
       throw new Error(`exceeded limit of ${this.group.limit} with ${elements.length} alerts`);
     }
-    const step = stepAlerts(previous, elements, ts, rule);
-    this.alerts[i] = step.active;
-    for (const t of step.transitions) {
-      transitions.push({
-        ...t,
-        rule: rule.name,
-        group: this.group.name,
-        annotations: step.active.get(t.fingerprint)?.annotations ?? {},
-      });
-    }
+    const active = this.#step(i, rule, elements, ts, transitions);
     const out: OutputSample[] = [];
-    for (const a of step.active.values()) {
+    for (const a of active.values()) {
       if (a.state === 'inactive') continue;
       out.push({ labels: { ...a.labels, __name__: 'ALERTS', alertstate: a.state }, t: ts, v: 1 });
       out.push({ labels: { ...a.labels, __name__: 'ALERTS_FOR_STATE' }, t: ts, v: a.activeAt / 1000 });
@@ -196,17 +187,30 @@ export class GroupState {
             },
           ]
         : [];
+    this.#step(i, rule, elements, ts, transitions, `evaluation failed: ${message}`);
+  }
+
+  /** One step of rule i's alerts; its transitions carry the rule, and `reason` when given. */
+  #step(
+    i: number,
+    rule: AlertRule,
+    elements: AlertElement[],
+    ts: number,
+    transitions: RuleTransition[],
+    reason?: string,
+  ): Map<string, ActiveAlert> {
     const step = stepAlerts(this.alerts[i]!, elements, ts, rule);
     this.alerts[i] = step.active;
     for (const t of step.transitions) {
       transitions.push({
         ...t,
+        reason: reason ?? t.reason,
         rule: rule.name,
         group: this.group.name,
-        reason: `evaluation failed: ${message}`,
-        annotations: {},
+        annotations: step.active.get(t.fingerprint)?.annotations ?? {},
       });
     }
+    return step.active;
   }
 
   #element(rule: AlertRule, s: Vec): AlertElement {
