@@ -59,7 +59,10 @@ function rules() {
 const rows = [];
 for (const n of sizes) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-rules-'));
-  const labelSets = Array.from({ length: n / metrics }, (_, s) => ({ job: `job-${s % 10}`, instance: `host-${s}:9100` }));
+  const labelSets = Array.from({ length: n / metrics }, (_, s) => ({
+    job: `job-${s % 10}`,
+    instance: `host-${s}:9100`,
+  }));
   // the head starts with the seeded window, as if Vigil had been writing it live
   const store = await openStore(`sqlite:${path.join(dir, 'v.db')}`, { now: () => now - points * step });
   const perMetric = n / metrics;

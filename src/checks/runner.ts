@@ -86,7 +86,8 @@ export async function runCheck(
  * CPU at 10,000 checks, and every later cache keys on them.
  */
 function labelCache(memo: Record<string, unknown>, check: CheckConfig) {
-  const cache = (memo['runner:labels'] ??= new Map()) as Map<string, Readonly<Record<string, string>>>;
+  const cache = (memo['runner:labels'] ?? new Map()) as Map<string, Readonly<Record<string, string>>>;
+  memo['runner:labels'] = cache;
   return (own: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> => {
     const key = own ? cacheKey('', own) : '';
     let merged = cache.get(key);
