@@ -8,15 +8,24 @@ import { sqliteBulkWriter } from './sqlite-bulk.js';
 
 export function sqliteDialect(file: string): StoreDialect {
   let db: Database.Database;
+  let statements: ReturnType<typeof reusingStatements>;
   try {
     const dir = path.dirname(path.resolve(file));
     // One level only: Node's recursive mkdir spins forever under /proc (seen on Node 20).
     if (file !== ':memory:' && !existsSync(dir)) mkdirSync(dir);
     db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
+    statements = reusingStatements(db);
+    // Through the kept statements, not db.pragma(), whose statements the garbage collector would finalize.
+    for (const pragma of [
+      'journal_mode = WAL',
+      'synchronous = NORMAL',
+      'busy_timeout = 5000',
+      'foreign_keys = ON',
+    ]) {
+      const stmt = statements.prepare(`pragma ${pragma}`);
+      if (stmt.reader) stmt.all();
+      else stmt.run();
+    }
   } catch (e) {
     throw new VigilError(
       'STORE_NOT_WRITABLE',
@@ -30,7 +39,7 @@ export function sqliteDialect(file: string): StoreDialect {
   let bulk: ReturnType<typeof sqliteBulkWriter> | undefined;
   return {
     name: 'sqlite',
-    kysely: new SqliteDialect({ database: db }),
+    kysely: new SqliteDialect({ database: statements }),
     bigint: 'integer',
     double: 'real',
     greatest: 'max',
@@ -44,6 +53,29 @@ export function sqliteDialect(file: string): StoreDialect {
     async close() {
       // Kysely's destroy closes the handle; this is for a store that never built one.
       if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * Give the query builder one prepared statement per SQL text, kept for the
+ * life of the connection. Besides saving a prepare per query, this keeps
+ * statements from being garbage collected: with better-sqlite3 12 on Node 24,
+ * a statement finalized by the garbage collector can abort the process
+ * (`RemoveEnvironmentCleanupHook: Assertion (env) != nullptr`). The number of
+ * distinct SQL texts is bounded by the queries Vigil builds.
+ */
+function reusingStatements(db: Database.Database) {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string) {
+      let stmt = statements.get(sql);
+      if (!stmt) {
+        stmt = db.prepare(sql);
+        statements.set(sql, stmt);
+      }
+      return stmt;
     },
   };
 }
