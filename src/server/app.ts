@@ -5,6 +5,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { checkRoutes } from './routes/checks.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
+import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
 
@@ -34,5 +35,6 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
   app.register(alertRoutes(deps), { prefix: '/api/v1' });
   app.register(queryRoutes(deps), { prefix: '/api/v1' });
+  app.register(metadataRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

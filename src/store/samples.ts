@@ -122,6 +122,12 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
   return {
     queryable,
 
+    /** Every label set the store knows (with __name__), for Prometheus's metadata API. */
+    async series(): Promise<Labels[]> {
+      await catchUp();
+      return [...byMetric.values()].flat().map((s) => s.labels);
+    },
+
     async insert(trx: Kysely<Tables>, samples: readonly TimedSample[]): Promise<void> {
       if (!samples.length) return;
       const ids = await resolveSeries(trx, samples);

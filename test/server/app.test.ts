@@ -161,6 +161,30 @@ describe('HTTP API', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
+  it('answers PromQL and the metadata calls Grafana makes, in Prometheus API format', async () => {
+    await store.record([], [{ name: 'cpu_usage', labels: { check: 'host' }, value: 0.42, ts: now - 30_000 }]);
+    const q = await app.inject(`/api/v1/query?query=cpu_usage%20*%20100&time=${now / 1000}`);
+    expect(q.json()).toEqual({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { check: 'host' }, value: [now / 1000, '42'] }] },
+    });
+    const r = await app.inject(
+      `/api/v1/query_range?query=cpu_usage&start=${now / 1000 - 60}&end=${now / 1000}&step=30`,
+    );
+    expect(r.json().data.result[0].values).toEqual([
+      [now / 1000 - 30, '0.42'],
+      [now / 1000, '0.42'],
+    ]);
+    const bad = await app.inject('/api/v1/query?query=rate(cpu_usage)');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ status: 'error', errorType: 'bad_data' });
+    expect((await app.inject('/api/v1/labels')).json().data).toEqual(
+      expect.arrayContaining(['__name__', 'check']),
+    );
+    expect((await app.inject('/api/v1/label/__name__/values')).json().data).toContain('cpu_usage');
+    expect((await app.inject('/api/v1/status/buildinfo')).json().data.version).toBe('0.0.0-test');
+  });
+
   it('exposes the latest value of every check series in Prometheus text format', async () => {
     const res = await app.inject('/metrics');
     expect(res.headers['content-type']).toContain('text/plain; version=0.0.4');
