@@ -58,10 +58,6 @@ export class VigilError extends Error {
   }
 }
 
-export function isVigilError(e: unknown): e is VigilError {
-  return e instanceof VigilError;
-}
-
 /** A message for anything caught, without leaking a stack trace. */
 export function describe(e: unknown): string {
   if (e instanceof Error) {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { globSync } from 'tinyglobby';
 import type { LoadedConfig } from '../config/loader.js';
 import { invalid, readYaml, validateWith } from '../config/loader.js';
-import { formatDuration } from '../core/duration.js';
 import { type ConfigProblem, VigilError } from '../errors.js';
 import { type Expr, PromQLError, parsePromQL } from '../metrics/promql/index.js';
 import type { GuideAlert, PromRule } from './rule-schema.js';
@@ -300,5 +299,3 @@ export { Problems };
 export function expandGlob(pattern: string): string[] {
   return globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort();
 }
-
-export const describeInterval = (ms: number) => formatDuration(ms);

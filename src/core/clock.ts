@@ -51,10 +51,6 @@ export class FakeClock implements Clock {
     };
   }
 
-  get pendingTimers(): number {
-    return this.#timers.filter((t) => !t.cancelled).length;
-  }
-
   /**
    * Advance by `ms`, firing every timer that falls due, in order, and letting
    * promise callbacks run between them (so awaited work started by a timer

@@ -21,11 +21,6 @@ export function compileMatcher(m: Matcher): LabelPredicate {
   }
 }
 
-/** True when every matcher accepts the label set. */
-export function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
-  return compileMatchers(matchers)(labels);
-}
-
 /** Compiles a matcher list once for filtering many label sets. */
 export function compileMatchers(matchers: readonly Matcher[]): (labels: Labels) => boolean {
   const compiled = matchers.map((m) => ({ name: m.name, test: compileMatcher(m) }));
