@@ -1,3 +1,5 @@
+import { labelsKey } from '../metrics/promql/labels.js';
+
 /**
  * Prometheus's alerting state machine, as a pure function of
  * (previous state, evaluation result, ts): inactive → pending → firing when
@@ -44,17 +46,13 @@ export interface AlertRuleTiming {
 export const resolvedRetentionMs = 15 * 60_000;
 
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(
-    Object.keys(labels)
-      .sort()
-      .map((k) => [k, labels[k]]),
-  );
+  return labelsKey(labels);
 }
 
 export class DuplicateAlertError extends Error {
   constructor(labels: Record<string, string>) {
     super(
-      `vector contains metrics with the same labelset after applying alert labels: ${fingerprint(labels)}`,
+      `vector contains metrics with the same labelset after applying alert labels: ${JSON.stringify(labels)}`,
     );
   }
 }

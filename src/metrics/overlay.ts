@@ -1,3 +1,4 @@
+import { labelsKey } from './promql/labels.js';
 import { compileMatchers } from './promql/matchers.js';
 import type { Matcher, Queryable, Series } from './types.js';
 
@@ -32,9 +33,4 @@ export function overlay(base: Queryable, extra: readonly Series[]): Queryable {
   };
 }
 
-const key = (s: Series) =>
-  JSON.stringify(
-    Object.keys(s.labels)
-      .sort()
-      .map((k) => [k, s.labels[k]]),
-  );
+const key = (s: Series) => labelsKey(s.labels);
