@@ -29,7 +29,13 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const dialect = dialectFor(url);
   const db = new Kysely<Tables>({ dialect: dialect.kysely });
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+    // Capabilities are built side by side, each adding its own numbered migration; a store that
+    // already ran a later number must still accept an earlier one that lands after it.
+    const { error } = await new Migrator({
+      db,
+      provider: migrationProvider(dialect),
+      allowUnorderedMigrations: true,
+    }).migrateToLatest();
     if (error) throw error;
   } catch (e) {
     await db.destroy().catch(() => {});
