@@ -5,6 +5,8 @@ import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
 import { Monitor } from './services/monitor.js';
+import { Notifier } from './services/notifier.js';
+import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
@@ -46,6 +48,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     write: (batch, samples) => store.record(batch, samples),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
+  const notifier = new Notifier({
+    clock,
+    notifications: store.notifications,
+    silences: store.silences,
+    incidents: store.incidents,
+    settings: () => notifierSettings(loaded),
+    log,
+  });
   // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
   let observeLateness = (_seconds: number) => {};
   const m = new Monitor({
@@ -80,9 +90,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         .insertTransitions(transitions.map((t) => ({ ...t, value: t.value })))
         .catch((e) => log.error({ err: describe(e) }, 'recording alert transitions failed'));
     },
+    onEvaluated: (state, ts) => notifier.observe(state.group.id, ts, state.allAlerts()),
     onError: (group, e) => log.error({ group, err: describe(e) }, 'rule group evaluation failed'),
   });
-  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version, rules });
+  const metrics = ownMetrics({
+    scheduler: m.scheduler,
+    buffer,
+    version,
+    rules,
+    notifier,
+    outbox: store.notifications,
+  });
   observeLateness = (s) => metrics.lateness.observe(s);
 
   const app = buildApp({
@@ -91,6 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     config: () => loaded,
     monitor: m,
     rules,
+    notifier,
     queryable: store.queryable,
     metrics: metrics.registry,
     version,
@@ -114,6 +133,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
+  await notifier.start();
   m.start(loaded.config.checks);
   rules.start(setup.groups);
   log.info({ url, version }, 'Vigil is up');
@@ -153,12 +173,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       loaded = next;
       m.reload(next.config.checks);
       rules.reload(groups);
+      notifier.reload();
+      notifier.ruleGroupsChanged(groups.map((g) => g.id));
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
         await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
+        await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();
         buffer.close();

@@ -15,6 +15,7 @@ export const errorCodes = {
   CONFIG_EXISTS: 2,
   CONFIG_INVALID: 2,
   CHECK_NOT_FOUND: 2,
+  NOT_FOUND: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3
