@@ -21,7 +21,18 @@ async function run(dir: string, ...argv: string[]) {
 describe('vigil silence', () => {
   it('adds, lists and expires a silence', async () => {
     const dir = project();
-    const added = await run(dir, 'silence', 'add', 'alertname=DiskFull', 'instance=~"db.*"', '-d', '2h', '-m', 'resizing the volume', '--json');
+    const added = await run(
+      dir,
+      'silence',
+      'add',
+      'alertname=DiskFull',
+      'instance=~"db.*"',
+      '-d',
+      '2h',
+      '-m',
+      'resizing the volume',
+      '--json',
+    );
     expect(added.code).toBe(0);
     const s = JSON.parse(added.out);
     expect(s).toMatchObject({
@@ -85,7 +96,11 @@ describe('vigil incident', () => {
     expect((await run(dir, 'incident', 'ack', String(i.id))).err).toMatch(/already acknowledged/);
     expect((await run(dir, 'incident', 'resolve', String(i.id), '--by', 'bo')).out).toMatch(/resolved by bo/);
     const show = await run(dir, 'incident', 'show', String(i.id), '--json');
-    expect(JSON.parse(show.out).timeline.map((e: { kind: string }) => e.kind)).toEqual(['opened', 'acknowledged', 'resolved']);
+    expect(JSON.parse(show.out).timeline.map((e: { kind: string }) => e.kind)).toEqual([
+      'opened',
+      'acknowledged',
+      'resolved',
+    ]);
     const json = JSON.parse((await run(dir, 'incident', 'list', '--all', '--json')).out);
     expect(json.last30d).toMatchObject({ count: 1, open: 0 });
     expect(json.last30d.mttaMs).toBeGreaterThanOrEqual(600_000);

@@ -32,7 +32,6 @@ ${extra}`;
     await receiver.close();
   });
   afterEach(async () => {
-    if (process.env.DEBUG_NOTIFY) console.log(JSON.stringify(h?.logs, null, 1));
     await h?.close();
     await db?.drop();
     receiver.received.length = 0;
