@@ -1,5 +1,6 @@
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
+import { dockerCheck } from './docker.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
@@ -26,6 +27,7 @@ export const checkKinds = {
   scrape: scrapeCheck,
   postgres: postgresCheck,
   mariadb: mariadbCheck,
+  docker: dockerCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;
