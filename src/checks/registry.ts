@@ -4,6 +4,7 @@ import { dockerCheck } from './docker.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { kubernetesCheck } from './kubernetes.js';
 import { mariadbCheck } from './mariadb.js';
 import { postgresCheck } from './postgres.js';
 import { scrapeCheck } from './scrape.js';
@@ -28,6 +29,7 @@ export const checkKinds = {
   postgres: postgresCheck,
   mariadb: mariadbCheck,
   docker: dockerCheck,
+  kubernetes: kubernetesCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;
