@@ -47,6 +47,8 @@ export const mariadbCheck: CheckKind<MariadbSpec> = {
         uri: spec.url.replace(/^mariadb:/, 'mysql:'),
         connectTimeout: ctx.timeoutMs,
       });
+      // A fatal error with no query waiting is emitted as an event; unheard, it would end the daemon.
+      conn.on('error', () => {});
       const latencyMs = performance.now() - started;
       const facts = await gather(conn);
       return {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mariadbCheck } from '../../src/checks/mariadb.js';
@@ -92,5 +93,18 @@ describe.runIf(mariadbUp)('mariadb check, on the real server', () => {
     expect(out.message).toMatch(/^\d+\.\d\d slow queries per second$/);
     const rate = out.samples?.find((s) => s.name === 'mariadb_slow_queries_per_second')?.value;
     expect(rate).toBeGreaterThanOrEqual(5 / 60);
+  });
+  it('gives up with "timed out" when the server accepts and never answers', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const ctx = makeCtx({ timeoutMs: 50 });
+      const out = mariadbCheck.run(parse({ url: `mysql://root@127.0.0.1:${port}/` }), ctx);
+      setImmediate(() => ctx.controller.abort());
+      expect(await out).toMatchObject({ status: 'critical', message: 'timed out after 50ms' });
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresCheck } from '../../src/checks/postgres.js';
@@ -149,5 +150,18 @@ describe.runIf(postgresUp)('postgres check, on the real server', () => {
       labels: { table: 'public.events' },
       value: 0.5,
     });
+  });
+  it('gives up with "timed out" when the server accepts and never answers', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const ctx = makeCtx({ timeoutMs: 50 });
+      const out = postgresCheck.run(parse({ url: `postgres://postgres@127.0.0.1:${port}/x` }), ctx);
+      setImmediate(() => ctx.controller.abort());
+      expect(await out).toMatchObject({ status: 'critical', message: 'timed out after 50ms' });
+    } finally {
+      silent.close();
+    }
   });
 });
