@@ -200,19 +200,38 @@ function judgePods(spec: KubernetesSpec, pods: V1Pod[], now: number, findings: F
     const phase = pod.status?.phase ?? 'Unknown';
     const containers = pod.status?.containerStatuses ?? [];
     const created = ms(pod.metadata?.creationTimestamp) ?? now;
-    const restarts = containers.reduce((n, c) => n + c.restartCount, 0);
-    const lastRestart = Math.max(0, ...containers.map((c) => ms(c.lastState?.terminated?.finishedAt) ?? 0));
+    const everyContainer = [...(pod.status?.initContainerStatuses ?? []), ...containers];
+    const restarts = everyContainer.reduce((n, c) => n + c.restartCount, 0);
+    const lastRestart = Math.max(
+      0,
+      ...everyContainer.map((c) => ms(c.lastState?.terminated?.finishedAt) ?? 0),
+    );
     const oomKilled = containers.some(
       (c) =>
         c.lastState?.terminated?.reason === 'OOMKilled' &&
         now - (ms(c.lastState.terminated.finishedAt) ?? 0) <= spec.restart_window,
     );
-    // kubectl's STATUS column: the pod's reason, else a container's waiting or terminated reason, else the phase.
+    // kubectl's STATUS column: an unfinished init container's state, else the pod's reason,
+    // else a container's waiting or terminated reason, else the phase.
     let status = pod.status?.reason ?? phase;
-    for (const c of containers) {
-      if (c.state?.waiting?.reason) status = c.state.waiting.reason;
-      else if (c.state?.terminated)
-        status = c.state.terminated.reason ?? `ExitCode:${c.state.terminated.exitCode}`;
+    const inits = pod.status?.initContainerStatuses ?? [];
+    const initIndex = inits.findIndex((c) => c.state?.terminated?.exitCode !== 0);
+    const init = inits[initIndex];
+    if (init) {
+      const waiting = init.state?.waiting?.reason;
+      const ended = init.state?.terminated;
+      status =
+        waiting && waiting !== 'PodInitializing'
+          ? `Init:${waiting}`
+          : ended
+            ? `Init:${ended.reason ?? `ExitCode:${ended.exitCode}`}`
+            : `Init:${initIndex}/${inits.length}`;
+    } else {
+      for (const c of containers) {
+        if (c.state?.waiting?.reason) status = c.state.waiting.reason;
+        else if (c.state?.terminated)
+          status = c.state.terminated.reason ?? `ExitCode:${c.state.terminated.exitCode}`;
+      }
     }
     if (phase === 'Succeeded') status = 'Completed';
     if (pod.metadata?.deletionTimestamp) status = 'Terminating';
@@ -231,7 +250,7 @@ function judgePods(spec: KubernetesSpec, pods: V1Pod[], now: number, findings: F
       : '';
     const row = `${namespace}/${name} ${readyCount}/${containers.length || pod.spec?.containers.length || 0} ${status}`;
     if (phase === 'Succeeded') continue;
-    if (broken.has(status) || phase === 'Failed') {
+    if (broken.has(status.replace(/^Init:/, '')) || phase === 'Failed') {
       findings.push({ status: 'critical', text: `${row}${restartText}`, rank: 1e12 + restarts });
     } else if (oomKilled) {
       findings.push({

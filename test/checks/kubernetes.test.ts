@@ -25,18 +25,18 @@ describe('kubernetes check, against an API server over HTTPS', () => {
     expect(out.message).toBe(
       [
         'shop/api-7f9c8d6b5-k8s2m 0/1 CrashLoopBackOff, 12 restarts (last 118s ago)',
+        'shop/ledger-5f7d8b9c6-t4wz8 0/1 Init:CrashLoopBackOff, 6 restarts (last 5m ago)',
         'shop/worker-5b8d9c7f6-qw7zt 1/1 Running, OOMKilled 9m ago, 3 restarts (last 9m ago)',
         'deployment shop/api 0/1 available (MinimumReplicasUnavailable)',
         'shop/frontend-84c6f5d7b9-mz5rd 0/1 ImagePullBackOff',
-        'shop/cache-0 0/1 Running, not ready for 8m',
-        'and 1 more',
+        'and 2 more',
       ].join('; '),
     );
     expect(api.requests).toEqual(['/api/v1/pods', '/apis/apps/v1/deployments']);
     expect(out.samples).toContainEqual({
       name: 'kube_pods_not_ready',
       labels: { namespace: 'shop' },
-      value: 4,
+      value: 5,
     });
     expect(out.samples).toContainEqual({
       name: 'kube_pods_not_ready',
@@ -53,6 +53,19 @@ describe('kubernetes check, against an API server over HTTPS', () => {
       labels: { namespace: 'shop', deployment: 'frontend' },
       value: 3,
     });
+  });
+
+  it('names a pod not ready past its grace, with how long', async () => {
+    const out = await kubernetesCheck.run(
+      parse({ kubeconfig, label_selector: 'app.kubernetes.io/name=cache' }),
+      ctx(),
+    );
+    expect(out).toMatchObject({ status: 'critical', message: 'shop/cache-0 0/1 Running, not ready for 8m' });
+    const patient = await kubernetesCheck.run(
+      parse({ kubeconfig, label_selector: 'app.kubernetes.io/name=cache', not_ready_grace: '10m' }),
+      ctx(),
+    );
+    expect(patient.status).toBe('ok');
   });
 
   it('scopes by namespace and label selector; a pending pod inside its grace is fine', async () => {
