@@ -30,6 +30,12 @@ const schema = z.strictObject({
   url: z.string().regex(/^postgres(ql)?:\/\//, 'url must be a postgres:// URL'),
   /** databases whose sessions, sizes and locks are judged; default: every database on the server */
   databases: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Name the statement of a long transaction, a long query or a lock holder in the
+   * message (its first 80 characters). Off where statements carry literals that
+   * must not reach a chat channel.
+   */
+  show_queries: z.boolean().default(true),
   /** tables with fewer live + dead tuples are too small for their dead-tuple share to matter */
   min_table_rows: z.number().int().min(0).default(10_000),
   warn: limits({
@@ -131,10 +137,13 @@ async function gather(client: pg.Client, spec: PostgresSpec): Promise<Facts> {
       `select 'role' as kind, r.rolname as name, r.rolconnlimit as limit,
               (select count(*)::int from pg_stat_activity a where a.usename = r.rolname and a.backend_type = 'client backend') as used
          from pg_roles r where r.rolconnlimit >= 0 and r.rolcanlogin
+          and ($1::text[] is null or exists (select 1 from pg_stat_activity a where a.usename = r.rolname and a.datname = any($1)))
        union all
        select 'database', d.datname, d.datconnlimit,
               (select count(*)::int from pg_stat_activity a where a.datname = d.datname and a.backend_type = 'client backend')
-         from pg_database d where d.datconnlimit >= 0 and d.datallowconn`,
+         from pg_database d where d.datconnlimit >= 0 and d.datallowconn and ($1::text[] is null or d.datname = any($1))`,
+      // Scoped to some databases, a role's limit matters when the role works there.
+      [scope],
     ),
     q<Session>(
       `select a.pid, a.usename, a.datname, a.state,
@@ -142,11 +151,11 @@ async function gather(client: pg.Client, spec: PostgresSpec): Promise<Facts> {
               extract(epoch from now() - a.query_start)::float8 as query_age,
               case when a.wait_event_type = 'Lock' then extract(epoch from now() - ${waitStart})::float8 end as wait_age,
               pg_blocking_pids(a.pid) as blockers,
-              left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) as query
+              case when $2 then left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80) end as query
          from pg_stat_activity a
         where a.backend_type = 'client backend' and a.pid <> pg_backend_pid()
           and ($1::text[] is null or a.datname = any($1))`,
-      [scope],
+      [scope, spec.show_queries],
     ),
     q<{ datname: string; bytes: number }>(
       `select datname, pg_database_size(datname)::float8 as bytes from pg_database

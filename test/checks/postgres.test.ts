@@ -80,6 +80,13 @@ describe.runIf(postgresUp)('postgres check, on the real server', () => {
           `\\(postgres@${db.name}, idle in transaction \\d+s: update accounts set balance = balance - 1 where id = 1\\)`,
       ),
     );
+    const quiet = await postgresCheck.run(
+      parse({ url: db.url, databases: [db.name], critical: { lock_wait: '1ms' }, show_queries: false }),
+      makeCtx(),
+    );
+    expect(quiet.message).toMatch(
+      new RegExp(`held by pid ${holderPid} \\(postgres@${db.name}, idle in transaction \\d+s\\)$`),
+    );
     const tx = await postgresCheck.run(
       parse({ url: db.url, databases: [db.name], warn: { transaction_age: '1ms' } }),
       makeCtx(),
@@ -103,6 +110,12 @@ describe.runIf(postgresUp)('postgres check, on the real server', () => {
       expect(out.status).toBe('critical');
       expect(out.message).toContain(`role ${role} at 3 of 3 connections (its CONNECTION LIMIT)`);
       expect(out.samples).toContainEqual({ name: 'pg_role_connections', labels: { role }, value: 3 });
+      // Scoped to databases the role does not work in, its limit is someone else's concern.
+      const elsewhere = await postgresCheck.run(
+        parse({ url: db.url, databases: [`nowhere_${unique()}`] }),
+        makeCtx(),
+      );
+      expect(elsewhere.message).not.toContain(role);
 
       const refused = await postgresCheck.run(
         parse({ url: withPath(postgresAdminUrl, db.name, role, 'hunter2-secret') }),
