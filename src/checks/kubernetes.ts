@@ -131,6 +131,10 @@ export const kubernetesCheck: CheckKind<KubernetesSpec> = {
 
 function load(kc: KubeConfig, spec: KubernetesSpec): KubeConfig {
   if (spec.in_cluster) {
+    // Outside a pod the client would still build a config, for https://undefined:undefined.
+    if (!process.env.KUBERNETES_SERVICE_HOST) {
+      throw new Error('in_cluster, but KUBERNETES_SERVICE_HOST is not set: Vigil is not running in a pod');
+    }
     kc.loadFromCluster();
     return kc;
   }

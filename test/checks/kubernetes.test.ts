@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubernetesCheck } from '../../src/checks/kubernetes.js';
@@ -104,7 +104,7 @@ describe('kubernetes check, against an API server over HTTPS', () => {
     );
   });
 
-  it('reports an expired token as 401 with the context, and a bad kubeconfig or context plainly', async () => {
+  it('reports an expired token as 401 with the context; a bad kubeconfig, context or unreachable server plainly', async () => {
     const stale = await kubernetesCheck.run(parse({ kubeconfig, context: 'stale' }), ctx());
     expect(stale).toMatchObject({
       status: 'critical',
@@ -121,6 +121,21 @@ describe('kubernetes check, against an API server over HTTPS', () => {
     const broken = await kubernetesCheck.run(parse({ kubeconfig: garbage }), ctx());
     expect(broken.status).toBe('critical');
     expect(broken.message).toMatch(/^cannot read kubeconfig .*garbage: /);
+
+    const closed = path.join(path.dirname(kubeconfig), 'closed');
+    writeFileSync(closed, readFileSync(kubeconfig, 'utf8').replace(api.url, 'https://127.0.0.1:1'));
+    const down = await kubernetesCheck.run(parse({ kubeconfig: closed }), ctx());
+    expect(down).toMatchObject({
+      status: 'critical',
+      message: expect.stringMatching(/^https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/),
+    });
+
+    if (!process.env.KUBERNETES_SERVICE_HOST) {
+      const outside = await kubernetesCheck.run(parse({ in_cluster: true }), ctx());
+      expect(outside.message).toBe(
+        'in_cluster, but KUBERNETES_SERVICE_HOST is not set: Vigil is not running in a pod',
+      );
+    }
 
     const nope = await kubernetesCheck.run(parse({ kubeconfig, context: 'nope' }), ctx());
     expect(nope.message).toBe(`no context "nope" in ${kubeconfig}; it has: prod, stale`);
