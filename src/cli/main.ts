@@ -3,6 +3,7 @@ import { version } from '../version.js';
 import { alertsCommand } from './alerts.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
+import { logsScanCommand } from './logs.js';
 import { type Io, printError } from './output.js';
 import { schemaCommand } from './schema.js';
 import { testRulesCommand } from './test-rules.js';
@@ -90,6 +91,23 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .action((o) => {
       code = initCommand(io, o);
+    });
+
+  const logs = program.command('logs').description('scan and rotate log files');
+  logs
+    .command('scan')
+    .description('the morning review: error counts and the top error messages in a time window')
+    .argument('<paths...>', 'log files (rotated siblings, .gz and .zst included, are found beside them)')
+    .option('--since <duration|time>', 'window start: 24h back, or an ISO 8601 time', '24h')
+    .option(
+      '--match <text|regex>',
+      'select lines by this text or regular expression instead of the level words',
+    )
+    .option('--levels <list>', 'levels to count: fatal,error,warn', 'fatal,error')
+    .option('--top <n>', 'how many messages to list', '10')
+    .option('--json', 'machine-readable output')
+    .action(async (paths: string[], o) => {
+      code = await logsScanCommand(io, paths, o);
     });
 
   try {
