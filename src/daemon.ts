@@ -51,6 +51,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const m = new Monitor({
     clock,
     heartbeats: store.heartbeats,
+    state: store.state,
     concurrency: loaded.config.scheduler.concurrency,
     record: (r) => buffer.add(r),
     onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),

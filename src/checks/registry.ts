@@ -3,6 +3,7 @@ import { dnsCheck } from './dns.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { logCheck } from './log.js';
 import { scrapeCheck } from './scrape.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
@@ -22,6 +23,7 @@ export const checkKinds = {
   host: hostCheck,
   heartbeat: heartbeatCheck,
   scrape: scrapeCheck,
+  log: logCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

@@ -64,4 +64,12 @@ export interface Tables {
     value: number | null;
     reason: string;
   };
+  check_state: {
+    /** `check:<name>` or `rotate` */
+    owner: string;
+    key: string;
+    /** JSON */
+    value: string;
+    updated_at: number;
+  };
 }
