@@ -6,6 +6,7 @@ import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
 import { Monitor } from './services/monitor.js';
 import { ownMetrics } from './services/own-metrics.js';
+import { startRotation } from './services/rotation.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
@@ -129,6 +130,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
   pruneTimer = clock.setTimer(60_000, prune);
 
+  const rotation = startRotation({
+    clock,
+    entries: () => loaded.config.logs,
+    store: store.state,
+    log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+  });
+
   let stopped: Promise<void> | undefined;
   return {
     app,
@@ -159,6 +167,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
+        rotation.stop();
         await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
         await app.close();
         await buffer.flush();

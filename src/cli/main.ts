@@ -3,7 +3,7 @@ import { version } from '../version.js';
 import { alertsCommand } from './alerts.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
-import { logsScanCommand } from './logs.js';
+import { logsRotateCommand, logsScanCommand } from './logs.js';
 import { type Io, printError } from './output.js';
 import { schemaCommand } from './schema.js';
 import { testRulesCommand } from './test-rules.js';
@@ -108,6 +108,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'machine-readable output')
     .action(async (paths: string[], o) => {
       code = await logsScanCommand(io, paths, o);
+    });
+  logs
+    .command('rotate')
+    .description('rotate the logs under logs: in vigil.yaml that are due')
+    .option(...configOption)
+    .option('--dry-run', 'print what would be done and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await logsRotateCommand(io, o);
     });
 
   try {
