@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { levelOf } from './levels.js';
 import { rotatedSiblings } from './sources.js';
 
@@ -113,6 +114,15 @@ export async function follow(
           const r = { ...cur, file, quietRuns: 0 };
           await drain(old, r, opts, false, (l) => count(file, l));
           state.retired.push(r);
+          // Rotated more than once since the last run: the files in between were never seen.
+          for (const between of await newerSiblings(file, old)) {
+            const bst = await stat(between).catch(() => undefined);
+            if (!bst || (bst.ino === st.ino && bst.dev === st.dev)) continue;
+            if (state.retired.some((x) => x.ino === bst.ino && x.dev === bst.dev)) continue;
+            const b = { ino: bst.ino, dev: bst.dev, offset: 0, tail: '', file, quietRuns: 0 };
+            await drain(between, b, opts, false, (l) => count(file, l));
+            state.retired.push(b);
+          }
         } else
           notes.push(
             `${file} was rotated and its old copy is gone (compressed or deleted) before it was read to the end`,
@@ -277,4 +287,30 @@ async function findCopy(file: string, cur: Cursor): Promise<string | undefined> 
     }
   }
   return undefined;
+}
+
+/**
+ * Uncompressed rotated files newer than `old`, oldest first: app.log.1 is newer
+ * than app.log.3; app.log-20261127 newer than app.log-20261126.
+ */
+async function newerSiblings(file: string, old: string): Promise<string[]> {
+  const base = path.basename(file);
+  const index = (p: string) => {
+    const m = /^\.(\d+)$/.exec(path.basename(p).slice(base.length));
+    return m ? Number(m[1]) : undefined;
+  };
+  const oldIndex = index(old);
+  const sibs = rotatedSiblings(file).filter((s) => !s.compression && s.path !== old);
+  if (oldIndex !== undefined) {
+    return sibs
+      .map((s) => ({ p: s.path, i: index(s.path) }))
+      .filter((s): s is { p: string; i: number } => s.i !== undefined && s.i < oldIndex)
+      .sort((a, b) => b.i - a.i)
+      .map((s) => s.p);
+  }
+  const oldName = path.basename(old);
+  return sibs
+    .map((s) => s.path)
+    .filter((p) => index(p) === undefined && path.basename(p) > oldName)
+    .sort();
 }

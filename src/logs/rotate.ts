@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chown, copyFile, lstat, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { chown, lstat, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -314,13 +314,37 @@ function live(actions: RotationAction[], deps: RotateDeps, logFile: string): Ops
       const fh = await open(file, 'r+').catch((e) => {
         throw failed(logFile, e);
       });
+      const tmp = `${to}.vigil-tmp`;
       try {
-        const tmp = `${to}.vigil-tmp`;
-        await copyFile(file, tmp);
-        await fsyncFile(tmp);
+        // The bulk is copied and made durable while the app keeps writing; then only what
+        // arrived meanwhile is copied just before the truncate, to keep the window that
+        // loses lines as short as it can be.
+        const out = await open(tmp, 'wx', 0o600);
+        try {
+          const buf = Buffer.allocUnsafe(1 << 20);
+          let pos = 0;
+          const copyTo = async (end: number) => {
+            while (pos < end) {
+              const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+              if (bytesRead === 0) break;
+              await out.write(buf, 0, bytesRead, pos);
+              pos += bytesRead;
+            }
+          };
+          await copyTo((await fh.stat()).size);
+          await out.sync();
+          await copyTo((await fh.stat()).size);
+          await fh.truncate(0);
+          await out.chmod((await fh.stat()).mode & 0o7777);
+          await out.sync();
+        } finally {
+          await out.close();
+        }
         await rename(tmp, to);
         await fsyncDir(path.dirname(to));
-        await fh.truncate(0);
+      } catch (e) {
+        await unlink(tmp).catch(() => {});
+        throw failed(logFile, e);
       } finally {
         await fh.close();
       }
