@@ -5,6 +5,8 @@
 //
 //   node bench/gen-logs.mjs <file> <bytes> [endMs] [spanMs]
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 let seed = 0x2545f491;
 const rand = () => {
@@ -78,7 +80,7 @@ export function generateLog(file, bytes, endMs = Date.now(), spanMs = 86_400_000
   fs.closeSync(fd);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const [file, bytes, end, span] = process.argv.slice(2);
   if (!file || !bytes) {
     console.error('usage: node bench/gen-logs.mjs <file> <bytes> [endMs] [spanMs]');

@@ -1,14 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
-import { alertsCommand } from './alerts.js';
-import { checkCommand } from './check.js';
-import { initCommand } from './init.js';
-import { logsRotateCommand, logsScanCommand } from './logs.js';
 import { type Io, printError } from './output.js';
-import { schemaCommand } from './schema.js';
-import { testRulesCommand } from './test-rules.js';
-import { upCommand } from './up.js';
-import { validateCommand } from './validate.js';
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -40,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--listen <host:port>', 'override server.listen')
     .action(async (o) => {
-      code = await upCommand(io, { ...o, debug });
+      code = await (await import('./up.js')).upCommand(io, { ...o, debug });
     });
   program
     .command('check')
@@ -49,21 +41,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--json', 'machine-readable output')
     .action(async (names: string[], o) => {
-      code = await checkCommand(io, names, o);
+      code = await (await import('./check.js')).checkCommand(io, names, o);
     });
   program
     .command('validate')
     .description('check vigil.yaml and list every problem with file:line:col')
     .option(...configOption)
     .option('--json', 'machine-readable output')
-    .action((o) => {
-      code = validateCommand(io, o);
+    .action(async (o) => {
+      code = await (await import('./validate.js')).validateCommand(io, o);
     });
   program
     .command('schema')
     .description("print vigil.yaml's JSON Schema (for editor autocompletion)")
-    .action(() => {
-      code = schemaCommand(io);
+    .action(async () => {
+      code = await (await import('./schema.js')).schemaCommand(io);
     });
   program
     .command('alerts')
@@ -71,7 +63,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      code = await alertsCommand(io, o);
+      code = await (await import('./alerts.js')).alertsCommand(io, o);
     });
   program
     .command('test')
@@ -83,14 +75,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<files...>', 'test files')
     .option('--json', 'machine-readable output')
     .action(async (files: string[], o) => {
-      code = await testRulesCommand(io, files, o);
+      code = await (await import('./test-rules.js')).testRulesCommand(io, files, o);
     });
   program
     .command('init')
     .description('write a starter vigil.yaml for this machine (never overwrites)')
     .option(...configOption)
-    .action((o) => {
-      code = initCommand(io, o);
+    .action(async (o) => {
+      code = await (await import('./init.js')).initCommand(io, o);
     });
 
   const logs = program.command('logs').description('scan and rotate log files');
@@ -107,7 +99,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--top <n>', 'how many messages to list', '10')
     .option('--json', 'machine-readable output')
     .action(async (paths: string[], o) => {
-      code = await logsScanCommand(io, paths, o);
+      code = await (await import('./logs-scan.js')).logsScanCommand(io, paths, o);
     });
   logs
     .command('rotate')
@@ -116,7 +108,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--dry-run', 'print what would be done and change nothing')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      code = await logsRotateCommand(io, o);
+      code = await (await import('./logs-rotate.js')).logsRotateCommand(io, o);
     });
 
   try {

@@ -136,32 +136,45 @@ export interface Fingerprint {
 
 /** Counts lines per template, keeping first/last seen and the first line as its sample. */
 export class FingerprintTable {
-  readonly #byTemplate = new Map<string, Fingerprint>();
+  readonly #byTemplate = new Map<string, Fingerprint & { firstLine?: string; lastLine?: string }>();
   /** a bound on distinct templates, so a log of unique garbage cannot exhaust memory */
   constructor(private readonly maxTemplates = 50_000) {}
 
-  add(level: string, line: string, at: number | undefined): void {
+  /**
+   * Count one line. `at` may be left out when lines arrive in time order: the
+   * times of each template's first and last line are then read once, in top().
+   */
+  add(level: string, line: string, at?: number): void {
     const tpl = template(line);
     let fp = this.#byTemplate.get(tpl);
     if (!fp) {
       if (this.#byTemplate.size >= this.maxTemplates) return;
       const sample = line.length > 500 ? `${line.slice(0, 497)}...` : line;
-      fp = { id: '', template: tpl, level, count: 0, sample };
+      fp = { id: '', template: tpl, level, count: 0, sample, firstLine: line };
       this.#byTemplate.set(tpl, fp);
     }
     fp.count++;
     if (at !== undefined) {
       if (fp.firstSeen === undefined || at < fp.firstSeen) fp.firstSeen = at;
       if (fp.lastSeen === undefined || at > fp.lastSeen) fp.lastSeen = at;
-    }
+    } else fp.lastLine = line;
   }
 
   /** The most frequent templates first; ties by first seen. */
-  top(n: number): Fingerprint[] {
-    return [...this.#byTemplate.values()]
+  top(n: number, timeOf: (line: string) => number | undefined = () => undefined): Fingerprint[] {
+    const all = [...this.#byTemplate.values()];
+    for (const f of all) {
+      for (const line of [f.firstLine, f.lastLine]) {
+        const at = line === undefined ? undefined : timeOf(line);
+        if (at === undefined) continue;
+        if (f.firstSeen === undefined || at < f.firstSeen) f.firstSeen = at;
+        if (f.lastSeen === undefined || at > f.lastSeen) f.lastSeen = at;
+      }
+    }
+    return all
       .sort((a, b) => b.count - a.count || (a.firstSeen ?? 0) - (b.firstSeen ?? 0))
       .slice(0, n)
-      .map((f) => ({ ...f, id: fingerprintId(f.template) }));
+      .map(({ firstLine: _f, lastLine: _l, ...f }) => ({ ...f, id: fingerprintId(f.template) }));
   }
 
   get size(): number {

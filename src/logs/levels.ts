@@ -23,7 +23,7 @@ export function levelNeedles(levels: readonly string[], json: boolean): LevelNee
 }
 
 const textWords: Record<string, string[]> = {
-  fatal: ['FATAL', 'CRITICAL'],
+  fatal: ['FATAL'],
   error: ['ERROR'],
   warn: ['WARN', 'WARNING'],
 };

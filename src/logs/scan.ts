@@ -51,16 +51,25 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
   const table = new FingerprintTable();
   let truncated = 0;
   let done = 0;
+  // Logs are written in time order: once one line is inside the window, so is the rest of
+  // the file, and its times need not be read line by line (only first/last per template).
+  let filtering = true;
   const onMatch = (m: LineMatch) => {
-    const at = lineTime(m.text, opts.now);
-    if (at !== undefined && (at < opts.since || at > opts.now)) return;
+    if (filtering) {
+      const at = lineTime(m.text, opts.now);
+      if (at !== undefined && at < opts.since) return;
+      if (at !== undefined) filtering = false;
+    }
     counts[m.level] = (counts[m.level] ?? 0) + 1;
     if (m.truncated) truncated++;
-    table.add(m.level, m.text, at);
+    table.add(m.level, m.text);
   };
   for (const f of files) {
     const buf = Buffer.allocUnsafe(chunkBytes);
-    const fill = f.compression ? streamFiller(decompressed(f)) : await fileFiller(f.path);
+    filtering = true;
+    const fill = f.compression
+      ? streamFiller(decompressed(f))
+      : await fileFiller(f.path, opts.since, opts.now);
     // The first bytes say whether this is a JSON-lines log, and so which needles mark a level.
     let carry = 0;
     let first = true;
@@ -114,7 +123,7 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
     bytes: total,
     counts,
     truncated,
-    fingerprints: table.top(opts.top ?? 10),
+    fingerprints: table.top(opts.top ?? 10, (line) => lineTime(line, opts.now)),
     distinctTemplates: table.size,
   };
 }
@@ -178,11 +187,65 @@ type Filler = ((buf: Buffer, offset: number, length: number) => Promise<number>)
   close?(): Promise<void>;
 };
 
-async function fileFiller(p: string): Promise<Filler> {
+async function fileFiller(p: string, since: number, now: number): Promise<Filler> {
   const fh = await open(p, 'r');
-  const fill: Filler = async (buf, offset, length) => (await fh.read(buf, offset, length, null)).bytesRead;
+  let pos = await firstOffsetSince(fh, since, now);
+  const fill: Filler = async (buf, offset, length) => {
+    const { bytesRead } = await fh.read(buf, offset, length, pos);
+    pos += bytesRead;
+    return bytesRead;
+  };
   fill.close = () => fh.close();
   return fill;
+}
+
+/**
+ * Where the window starts in a time-ordered file, found by bisection on the
+ * lines' times, so a week-long file is not read from the top for the last
+ * 24 hours. A line boundary at or before the first line in the window; 0 when
+ * the times cannot be read.
+ */
+async function firstOffsetSince(
+  fh: import('node:fs/promises').FileHandle,
+  since: number,
+  now: number,
+): Promise<number> {
+  const size = (await fh.stat()).size;
+  const probe = Buffer.allocUnsafe(8192);
+  const timeAt = async (at: number): Promise<number | undefined> => {
+    const { bytesRead } = await fh.read(probe, 0, probe.length, at);
+    let s = at === 0 ? 0 : probe.indexOf(10) + 1;
+    for (let tries = 0; s > 0 || at === 0; tries++) {
+      if (tries > 8 || s >= bytesRead) return undefined;
+      const e = probe.indexOf(10, s);
+      if (e < 0 || e >= bytesRead) return undefined;
+      const t = lineTime(probe.toString('utf8', s, e), now);
+      if (t !== undefined) return t;
+      s = e + 1;
+    }
+    return undefined;
+  };
+  const first = await timeAt(0);
+  if (first === undefined || first >= since) return 0;
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > 1 << 16) {
+    const mid = Math.floor((lo + hi) / 2);
+    const t = await timeAt(mid);
+    if (t === undefined) return lo === 0 ? 0 : lineStart(fh, lo);
+    if (t < since) lo = mid;
+    else hi = mid;
+  }
+  return lineStart(fh, lo);
+}
+
+/** The start of the line after the one that holds `at` (0 stays 0). */
+async function lineStart(fh: import('node:fs/promises').FileHandle, at: number): Promise<number> {
+  if (at === 0) return 0;
+  const b = Buffer.allocUnsafe(65536);
+  const { bytesRead } = await fh.read(b, 0, b.length, at);
+  const nl = b.subarray(0, bytesRead).indexOf(10);
+  return nl < 0 ? at : at + nl + 1;
 }
 
 /** Reads from a chunk stream into the caller's buffer. */

@@ -10,6 +10,8 @@ export interface LineMatch {
 
 export const truncationMarker = ' …[truncated]';
 
+const windowBytes = 256 * 1024;
+
 /**
  * Finds lines that hold one of a few byte strings, without decoding the rest:
  * each needle is searched with Buffer.indexOf (a memchr-driven search in Node),
@@ -40,9 +42,23 @@ export class NeedleScanner {
       pos = nl + 1;
       this.#skipToNewline = false;
     }
+    // Windows of whole lines small enough to stay in cache while each needle is searched in turn.
+    while (pos < end) {
+      let wEnd = Math.min(end, pos + windowBytes);
+      if (wEnd < end) {
+        const nl = buf.lastIndexOf(10, wEnd - 1);
+        wEnd = nl >= pos ? nl + 1 : end;
+      }
+      this.#window(buf.subarray(pos, wEnd));
+      pos = wEnd;
+    }
+  }
+
+  #window(buf: Buffer): void {
+    const end = buf.length;
     const needles = this.needles;
     const next = this.#next;
-    for (let i = 0; i < needles.length; i++) next[i] = buf.indexOf(needles[i]!.needle, pos);
+    for (let i = 0; i < needles.length; i++) next[i] = buf.indexOf(needles[i]!.needle, 0);
     for (;;) {
       let k = -1;
       let hit = end;
@@ -61,8 +77,8 @@ export class NeedleScanner {
       }
       const lineStart = hit === 0 ? 0 : buf.lastIndexOf(10, hit - 1) + 1;
       let lineEnd = buf.indexOf(10, hit);
-      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      this.#emit(needles[k]!.level, buf, Math.max(lineStart, start), lineEnd);
+      if (lineEnd < 0) lineEnd = end;
+      this.#emit(needles[k]!.level, buf, lineStart, lineEnd);
       const after = lineEnd + 1;
       if (after >= end) return;
       for (let i = 0; i < next.length; i++) {

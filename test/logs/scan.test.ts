@@ -98,7 +98,7 @@ describe('scanLogs', () => {
     writeFileSync(live, line(now - hour, 'ERROR db timeout after 5000ms') + line(now - hour, 'INFO ok'));
     writeFileSync(
       `${live}.1`,
-      line(now - 10 * hour, 'ERROR db timeout after 6000ms') + line(now - 30 * hour, 'ERROR too old'),
+      line(now - 30 * hour, 'ERROR too old') + line(now - 10 * hour, 'ERROR db timeout after 6000ms'),
     );
     writeFileSync(`${live}.2.gz`, gzipSync(line(now - 20 * hour, 'FATAL out of memory')));
     writeFileSync(`${live}.3.gz`, gzipSync(line(now - 50 * hour, 'FATAL ancient')));
@@ -139,6 +139,23 @@ describe('scanLogs', () => {
       '{"time":"2026-11-27T07:00:00Z","level":"error","msg":"boom 1"}\n{"level":"info","msg":"ERROR in text"}\n{"level":60,"msg":"x"}\n',
     );
     expect((await scanLogs([json], { since: 0, now })).counts).toEqual({ error: 1, fatal: 1 });
+  });
+
+  it('starts a big file at the window by bisection and counts exactly the lines inside it', async () => {
+    const file = path.join(dir, 'two-days.log');
+    const lines: string[] = [];
+    let inWindow = 0;
+    const since = now - 24 * hour;
+    for (let i = 0; i < 100_000; i++) {
+      const at = now - 48 * hour + Math.floor((i * 48 * hour) / 100_000);
+      const error = i % 7 === 0;
+      if (error && at >= since) inWindow++;
+      lines.push(`${stamp(at)} ${error ? 'ERROR' : 'INFO'} event ${i} ${'y'.repeat(i % 60)}`);
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await scanLogs([file], { since, now });
+    expect(r.counts.error).toBe(inWindow);
+    expect(r.fingerprints[0]!.firstSeen).toBeGreaterThanOrEqual(since);
   });
 
   it('--match selects by text or regex', async () => {
