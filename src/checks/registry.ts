@@ -3,6 +3,7 @@ import { dnsCheck } from './dns.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { journalCheck } from './journal.js';
 import { logCheck } from './log.js';
 import { scrapeCheck } from './scrape.js';
 import { tcpCheck } from './tcp.js';
@@ -24,6 +25,7 @@ export const checkKinds = {
   heartbeat: heartbeatCheck,
   scrape: scrapeCheck,
   log: logCheck,
+  journal: journalCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;
