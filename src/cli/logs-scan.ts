@@ -6,6 +6,7 @@ import { type ScanReport, scanLogs } from '../logs/scan.js';
 import { type Io, paint, table } from './output.js';
 
 export interface LogsScanOptions {
+  config?: string;
   since?: string;
   match?: string;
   top?: string;
@@ -23,8 +24,9 @@ export async function logsScanCommand(
   opts: LogsScanOptions,
   now = Date.now(),
 ): Promise<number> {
+  if (!paths.length) paths = await configuredLogs(io, opts.config);
   if (!paths.length) {
-    throw new VigilError('USAGE', 'no log files given', {
+    throw new VigilError('USAGE', 'no log files given, and none under logs: in the config', {
       hint: 'vigil logs scan /var/log/app/*.log --since 24h',
     });
   }
@@ -161,3 +163,20 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
 const gb = (b: number) =>
   b >= 1 << 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+/** Without paths: the files under `logs:` in vigil.yaml (globs expanded). */
+async function configuredLogs(io: Io, config: string | undefined): Promise<string[]> {
+  // Loaded only here: the config schema pulls in every check kind, and scan must start fast.
+  const [{ loadConfig }, { configPath }, { globSync, isDynamicPattern }] = await Promise.all([
+    import('../config/loader.js'),
+    import('./config-path.js'),
+    import('tinyglobby'),
+  ]);
+  const loaded = loadConfig(configPath(io, config), io.env);
+  const base = path.dirname(path.resolve(io.cwd, loaded.file));
+  return loaded.config.logs.flatMap((l) =>
+    isDynamicPattern(l.path)
+      ? globSync(l.path, { absolute: true, onlyFiles: true, cwd: base }).sort()
+      : [path.resolve(base, l.path)],
+  );
+}

@@ -89,7 +89,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   logs
     .command('scan')
     .description('the morning review: error counts and the top error messages in a time window')
-    .argument('<paths...>', 'log files (rotated siblings, .gz and .zst included, are found beside them)')
+    .argument(
+      '[paths...]',
+      'log files (default: logs: in vigil.yaml); rotated siblings are found beside them',
+    )
+    .option(...configOption)
     .option('--since <duration|time>', 'window start: 24h back, or an ISO 8601 time', '24h')
     .option(
       '--match <text|regex>',

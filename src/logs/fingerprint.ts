@@ -96,7 +96,19 @@ function token(s: string, i: number, j: number): [string, number] {
     numberAt.test(s);
     return ['<n>', numberAt.lastIndex];
   }
-  return [s.slice(i, j).replace(/\d+/g, '<n>'), j];
+  let out = '';
+  let inDigits = false;
+  for (let k = i; k < j; k++) {
+    const d = s.charCodeAt(k);
+    if (isDigit(d)) {
+      if (!inDigits) out += '<n>';
+      inDigits = true;
+    } else {
+      out += s[k];
+      inDigits = false;
+    }
+  }
+  return [out, j];
 }
 
 function closingQuote(s: string, i: number, q: number): number {
@@ -120,6 +132,14 @@ const leadingTime =
   /^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*|^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\s+/;
 
 function stripTimestamp(line: string): string {
+  // The common shape, 2026-11-27T03:14:15.123Z, without a regular expression.
+  if (line.length > 20 && line.charCodeAt(4) === 45 && line.charCodeAt(13) === 58) {
+    const t = line.charCodeAt(10);
+    if ((t === 84 || t === 32) && isDigit(line.charCodeAt(0))) {
+      const sp = line.indexOf(' ', 19);
+      if (sp > 0 && sp < 40) return line.slice(sp + 1);
+    }
+  }
   return line.replace(leadingTime, '');
 }
 

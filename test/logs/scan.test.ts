@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -198,6 +198,17 @@ describe('vigil logs scan', () => {
     expect(parsed.counts).toEqual({ error: 200, fatal: 54 });
     expect(parsed.fingerprints).toHaveLength(1);
     expect(parsed.fingerprints[0]).toMatchObject({ count: 200, level: 'error' });
+  });
+
+  it('without paths, scans the files under logs: in vigil.yaml', async () => {
+    const sub = path.join(dir, 'configured');
+    mkdirSync(sub);
+    writeFileSync(path.join(sub, 'a.log'), `${stamp(Date.now() - hour)} ERROR one\n`);
+    writeFileSync(path.join(sub, 'b.log'), `${stamp(Date.now() - hour)} FATAL two\n`);
+    writeFileSync(path.join(sub, 'vigil.yaml'), 'logs:\n  - path: "*.log"\n');
+    const r = await run(['--config', path.join(sub, 'vigil.yaml'), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout()).counts).toEqual({ error: 1, fatal: 1 });
   });
 
   it('a missing file or a bad regex is a usage error', async () => {
