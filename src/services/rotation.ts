@@ -58,6 +58,8 @@ export function startRotation(deps: {
   store: RotationStore;
   log: { info(o: object, m: string): void; error(o: object, m: string): void };
   everyMs?: number;
+  /** told after each pass, with what it did */
+  onPass?(pass: Awaited<ReturnType<typeof rotateAll>>): void;
 }): { stop(): void } {
   let timer: TimerHandle | undefined;
   let stopped = false;
@@ -70,6 +72,7 @@ export function startRotation(deps: {
       for (const r of results)
         if (r.rotated) deps.log.info({ file: r.file, reason: r.reason }, 'log rotated');
       for (const e of errors) deps.log.error({ file: e.file, err: describe(e.error) }, 'log rotation failed');
+      deps.onPass?.({ results, errors });
     } finally {
       if (!stopped) timer = deps.clock.setTimer(deps.everyMs ?? 5 * 60_000, tick);
     }

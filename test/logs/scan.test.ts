@@ -158,6 +158,20 @@ describe('scanLogs', () => {
     expect(r.fingerprints[0]!.firstSeen).toBeGreaterThanOrEqual(since);
   });
 
+  it('a line longer than the read buffer is counted once and cut; a binary file is no trouble', async () => {
+    const file = path.join(dir, 'long.log');
+    writeFileSync(file, `ERROR ${'z'.repeat(9 << 20)} ERROR again\nERROR after\n`);
+    const r = await scanLogs([file], { since: 0, now });
+    expect(r.counts).toEqual({ error: 2 });
+    expect(r.truncated).toBe(1);
+    expect(r.fingerprints.find((f) => f.count === 1 && f.sample.length <= 500)).toBeDefined();
+    const bin = path.join(dir, 'core.log');
+    const bytes = Buffer.alloc(1 << 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    writeFileSync(bin, Buffer.concat([bytes, Buffer.from('\nERROR in binary\n')]));
+    expect((await scanLogs([bin], { since: 0, now })).counts.error).toBeGreaterThanOrEqual(1);
+  });
+
   it('--match selects by text or regex', async () => {
     const file = path.join(dir, 'm.log');
     writeFileSync(file, 'a timeout 1\nb refused\nc timeout 2\n');
