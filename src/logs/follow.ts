@@ -141,6 +141,20 @@ export async function follow(
       await fh.close();
     }
   }
+  // A file that is gone and no longer matched (an old log of a glob) leaves the state, so the
+  // state stays as small as the set of files followed.
+  for (const file of Object.keys(state.files)) {
+    if (paths.includes(file)) continue;
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    delete state.files[file];
+    if (!state.retired.some((r) => r.file === file)) delete state.counts[file];
+  }
   return { state, notes, delta };
 }
 

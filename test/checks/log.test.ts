@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   renameSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -169,5 +170,21 @@ describe('log check', () => {
       expect((e as VigilError).problems[0]?.where).toMatch(/^vigil\.yaml:3:\d+$/);
       expect((e as VigilError).problems[0]?.message).toContain('not a valid regular expression');
     }
+  });
+});
+
+describe('log check state', () => {
+  it('forgets files that are gone and no longer matched', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-log-prune-'));
+    writeFileSync(path.join(dir, 'a.log'), 'ERROR a\n');
+    writeFileSync(path.join(dir, 'b.log'), 'ERROR b\n');
+    const state = memoryState();
+    const s = logCheck.schema.parse({ path: path.join(dir, '*.log'), from: 'start' });
+    await logCheck.run(s, makeCtx({ state }));
+    expect(Object.keys((state.value as { files: object }).files)).toHaveLength(2);
+    rmSync(path.join(dir, 'b.log'));
+    const r = await logCheck.run(s, makeCtx({ state }));
+    expect(Object.keys((state.value as { files: object }).files)).toEqual([path.join(dir, 'a.log')]);
+    expect(r.samples?.filter((x) => x.name === 'log_lines_total')).toHaveLength(1);
   });
 });
