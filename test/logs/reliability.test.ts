@@ -52,7 +52,7 @@ function numbers(dir: string): Map<number, number> {
   const seen = new Map<number, number>();
   for (const f of readdirSync(dir)) {
     if (!f.startsWith('app.log')) continue;
-    for (const m of readFileSync(path.join(dir, f), 'utf8').matchAll(/ line (\d+)$/gm)) {
+    for (const m of readFileSync(path.join(dir, f), 'utf8').matchAll(/ line (\d+)\n/g)) {
       const k = Number(m[1]);
       seen.set(k, (seen.get(k) ?? 0) + 1);
     }
