@@ -62,7 +62,12 @@ http.createServer((req, res) => {
   });
 }).listen(${receiverPort}, '127.0.0.1');`;
 start('receiver', process.execPath, ['-e', receiverSrc]);
-await waitFor('receiver', () => httpGet(`http://127.0.0.1:${receiverPort}/stats`).then(() => true, () => false));
+await waitFor('receiver', () =>
+  httpGet(`http://127.0.0.1:${receiverPort}/stats`).then(
+    () => true,
+    () => false,
+  ),
+);
 const stats = async () => JSON.parse((await httpGet(`http://127.0.0.1:${receiverPort}/stats`)).body);
 const reset = () => httpGet(`http://127.0.0.1:${receiverPort}/reset`);
 const now = () => performance.timeOrigin + performance.now();
@@ -72,7 +77,8 @@ async function awaitDeliveries(sent, n) {
   for (;;) {
     const s = await stats();
     if (Object.keys(s).length >= n) return s;
-    if (Date.now() > until) throw new Error(`only ${Object.keys(s).length} of ${n} notifications arrived in 2 minutes`);
+    if (Date.now() > until)
+      throw new Error(`only ${Object.keys(s).length} of ${n} notifications arrived in 2 minutes`);
     await sleep(20);
   }
 }
@@ -100,10 +106,13 @@ incidents: { enabled: false }
   const store = await openStore(storeUrl);
   const quiet = { info() {}, warn() {}, error: (o, m) => console.error(m, o) };
   const notifier = new Notifier({
-    clock: { now: () => Date.now(), setTimer: (ms, fn) => {
-      const t = setTimeout(fn, ms);
-      return { cancel: () => clearTimeout(t) };
-    } },
+    clock: {
+      now: () => Date.now(),
+      setTimer: (ms, fn) => {
+        const t = setTimeout(fn, ms);
+        return { cancel: () => clearTimeout(t) };
+      },
+    },
     notifications: store.notifications,
     silences: store.silences,
     incidents: store.incidents,
@@ -156,7 +165,9 @@ incidents: { enabled: false }
 }
 
 async function alertmanagerRun() {
-  const bin = ['prometheus-alertmanager', 'alertmanager'].find((b) => spawnSync(b, ['--version']).status === 0);
+  const bin = ['prometheus-alertmanager', 'alertmanager'].find(
+    (b) => spawnSync(b, ['--version']).status === 0,
+  );
   if (!bin) return undefined;
   const port = await freePort();
   const cfg = path.join(work, 'am.yml');
@@ -180,7 +191,12 @@ receivers:
     '--cluster.listen-address=',
   ]);
   const base = `http://127.0.0.1:${port}`;
-  await waitFor('alertmanager', () => httpGet(`${base}/-/ready`).then((r) => r.status === 200, () => false));
+  await waitFor('alertmanager', () =>
+    httpGet(`${base}/-/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    ),
+  );
   const post = (list) =>
     fetch(`${base}/api/v2/alerts`, {
       method: 'POST',

@@ -8,6 +8,7 @@ import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
+import { startRotation } from './services/rotation.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
@@ -61,6 +62,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const m = new Monitor({
     clock,
     heartbeats: store.heartbeats,
+    state: store.state,
     concurrency: loaded.config.scheduler.concurrency,
     record: (r) => buffer.add(r),
     onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),
@@ -148,6 +150,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
   pruneTimer = clock.setTimer(60_000, prune);
 
+  const rotation = startRotation({
+    clock,
+    entries: () => loaded.config.logs,
+    store: store.state,
+    log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+  });
+
   let stopped: Promise<void> | undefined;
   return {
     app,
@@ -180,6 +189,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
+        rotation.stop();
         await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
         await notifier.stop(deadlineMs);
         await app.close();

@@ -16,6 +16,7 @@ export const errorCodes = {
   CONFIG_INVALID: 2,
   CHECK_NOT_FOUND: 2,
   NOT_FOUND: 2,
+  LOG_NOT_FOUND: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3
@@ -23,6 +24,8 @@ export const errorCodes = {
   STORE_NOT_WRITABLE: 3,
   STORE_FAILED: 3,
   SERVER_LISTEN_FAILED: 3,
+  LOG_UNREADABLE: 3,
+  LOG_ROTATE_FAILED: 3,
   RUNTIME: 3,
 } as const;
 

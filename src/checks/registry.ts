@@ -4,7 +4,9 @@ import { dockerCheck } from './docker.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { journalCheck } from './journal.js';
 import { kubernetesCheck } from './kubernetes.js';
+import { logCheck } from './log.js';
 import { mariadbCheck } from './mariadb.js';
 import { postgresCheck } from './postgres.js';
 import { scrapeCheck } from './scrape.js';
@@ -30,6 +32,8 @@ export const checkKinds = {
   mariadb: mariadbCheck,
   docker: dockerCheck,
   kubernetes: kubernetesCheck,
+  log: logCheck,
+  journal: journalCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

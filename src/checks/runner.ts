@@ -4,13 +4,22 @@ import { cacheKey } from '../core/cache-key.js';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
 import { checkKinds } from './registry.js';
-import type { CheckKind, CheckResult, HeartbeatReader, KindOutcome, Sample } from './types.js';
+import type {
+  CheckKind,
+  CheckResult,
+  CheckStateHandle,
+  HeartbeatReader,
+  KindOutcome,
+  Sample,
+} from './types.js';
 
 export interface RunnerDeps {
   clock: Clock;
   heartbeats: HeartbeatReader;
   /** per-check memory kept between runs */
   memo(check: string): Record<string, unknown>;
+  /** persisted per-check state; without it, state lasts as long as the memo */
+  state?(check: string): CheckStateHandle;
 }
 
 /**
@@ -52,6 +61,7 @@ export async function runCheck(
         now: () => deps.clock.now(),
         memo: deps.memo(check.name),
         heartbeats: deps.heartbeats,
+        state: deps.state?.(check.name) ?? memoState(deps.memo(check.name)),
       }),
       timedOut,
     ]);
@@ -98,6 +108,15 @@ function labelCache(memo: Record<string, unknown>, check: CheckConfig) {
       cache.set(key, merged);
     }
     return merged;
+  };
+}
+
+function memoState(memo: Record<string, unknown>): CheckStateHandle {
+  return {
+    get: async () => memo['runner:state'],
+    set: async (value) => {
+      memo['runner:state'] = value;
+    },
   };
 }
 

@@ -42,6 +42,16 @@ export interface HeartbeatReader {
   last(check: string): Promise<{ ping?: HeartbeatPing; lastStart?: HeartbeatPing } | undefined>;
 }
 
+/**
+ * One JSON value a check keeps across restarts (a log check's offsets). In the
+ * daemon it lives in the store; elsewhere (tests, one-off runs without a store)
+ * in memory.
+ */
+export interface CheckStateHandle {
+  get(): Promise<unknown>;
+  set(value: unknown): Promise<void>;
+}
+
 export interface CheckContext {
   /** the check's name from vigil.yaml */
   name: string;
@@ -52,6 +62,8 @@ export interface CheckContext {
   /** memory a kind keeps between runs of one check (e.g. the previous CPU counters) */
   memo: Record<string, unknown>;
   heartbeats: HeartbeatReader;
+  /** persisted state, for kinds that must resume where they stopped */
+  state: CheckStateHandle;
 }
 
 /**

@@ -11,7 +11,7 @@ import { type Io, paint, table } from './output.js';
 /**
  * The morning health check: run the checks once, now, and print what they say.
  * Nothing is recorded; the store is opened only if a heartbeat check needs the
- * pings it holds. Exit 1 when any check is critical.
+ * pings it holds or a log check its offsets. Exit 1 when any check is critical.
  */
 export async function checkCommand(
   io: Io,
@@ -29,11 +29,26 @@ export async function checkCommand(
   let store: Promise<Store> | undefined;
   const heartbeats: HeartbeatReader = {
     async last(check) {
-      store ??= openStore(config.storage);
-      return (await store).heartbeats.last(check);
+      return (await opened()).heartbeats.last(check);
     },
   };
-  const monitor = new Monitor({ clock: systemClock, heartbeats, record: () => {}, concurrency: 64 });
+  // A log check resumes from the offsets the daemon (or the last `vigil check`) left.
+  const opened = () => {
+    store ??= openStore(config.storage);
+    return store;
+  };
+  const state = {
+    get: async (owner: string) => (await opened()).state.get(owner),
+    set: async (owner: string, key: string, value: unknown) => (await opened()).state.set(owner, key, value),
+  };
+  const needsState = selected.some((c) => c.kind === 'log');
+  const monitor = new Monitor({
+    clock: systemClock,
+    heartbeats,
+    state: needsState ? state : undefined,
+    record: () => {},
+    concurrency: 64,
+  });
   let results: CheckResult[];
   try {
     results = await Promise.all(selected.map((c) => monitor.runOne(c)));

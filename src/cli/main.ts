@@ -1,21 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
-import { alertsCommand } from './alerts.js';
-import { checkCommand } from './check.js';
-import {
-  incidentAckCommand,
-  incidentListCommand,
-  incidentResolveCommand,
-  incidentShowCommand,
-} from './incident.js';
-import { initCommand } from './init.js';
-import { notificationsCommand } from './notifications.js';
 import { type Io, printError } from './output.js';
-import { schemaCommand } from './schema.js';
-import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from './silence.js';
-import { testRulesCommand } from './test-rules.js';
-import { upCommand } from './up.js';
-import { validateCommand } from './validate.js';
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -47,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--listen <host:port>', 'override server.listen')
     .action(async (o) => {
-      code = await upCommand(io, { ...o, debug });
+      code = await (await import('./up.js')).upCommand(io, { ...o, debug });
     });
   program
     .command('check')
@@ -56,21 +41,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--json', 'machine-readable output')
     .action(async (names: string[], o) => {
-      code = await checkCommand(io, names, o);
+      code = await (await import('./check.js')).checkCommand(io, names, o);
     });
   program
     .command('validate')
     .description('check vigil.yaml and list every problem with file:line:col')
     .option(...configOption)
     .option('--json', 'machine-readable output')
-    .action((o) => {
-      code = validateCommand(io, o);
+    .action(async (o) => {
+      code = await (await import('./validate.js')).validateCommand(io, o);
     });
   program
     .command('schema')
     .description("print vigil.yaml's JSON Schema (for editor autocompletion)")
-    .action(() => {
-      code = schemaCommand(io);
+    .action(async () => {
+      code = await (await import('./schema.js')).schemaCommand(io);
     });
   program
     .command('alerts')
@@ -78,7 +63,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      code = await alertsCommand(io, o);
+      code = await (await import('./alerts.js')).alertsCommand(io, o);
     });
   program
     .command('notifications')
@@ -90,7 +75,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--limit <n>', 'how many (default 50)')
     .option('--json', 'machine-readable output')
     .action(async (id: string | undefined, o) => {
-      code = await notificationsCommand(io, id, o);
+      code = await (await import('./notifications.js')).notificationsCommand(io, id, o);
     });
   const silence = program.command('silence').description('mute alerts for a while: add, list, expire');
   silence
@@ -105,7 +90,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--author <name>', 'who (default: $USER)')
     .option('--json', 'machine-readable output')
     .action(async (matchers: string[], o) => {
-      code = await silenceAddCommand(io, matchers, o);
+      code = await (await import('./silence.js')).silenceAddCommand(io, matchers, o);
     });
   silence
     .command('list')
@@ -114,7 +99,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--all', 'include expired ones')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      code = await silenceListCommand(io, o);
+      code = await (await import('./silence.js')).silenceListCommand(io, o);
     });
   silence
     .command('expire')
@@ -122,7 +107,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<id>')
     .option(...configOption)
     .action(async (id: string, o) => {
-      code = await silenceExpireCommand(io, id, o);
+      code = await (await import('./silence.js')).silenceExpireCommand(io, id, o);
     });
   const incident = program.command('incident').description('incidents: list, show, ack, resolve');
   incident
@@ -132,7 +117,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--all', 'include resolved ones')
     .option('--json', 'machine-readable output (with MTTA/MTTR over 30 days)')
     .action(async (o) => {
-      code = await incidentListCommand(io, o);
+      code = await (await import('./incident.js')).incidentListCommand(io, o);
     });
   incident
     .command('show')
@@ -141,7 +126,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--json', 'machine-readable output')
     .action(async (id: string, o) => {
-      code = await incidentShowCommand(io, id, o);
+      code = await (await import('./incident.js')).incidentShowCommand(io, id, o);
     });
   incident
     .command('ack')
@@ -150,7 +135,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--by <name>', 'who (default: $USER)')
     .action(async (id: string, o) => {
-      code = await incidentAckCommand(io, id, o);
+      code = await (await import('./incident.js')).incidentAckCommand(io, id, o);
     });
   incident
     .command('resolve')
@@ -159,7 +144,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option(...configOption)
     .option('--by <name>', 'who (default: $USER)')
     .action(async (id: string, o) => {
-      code = await incidentResolveCommand(io, id, o);
+      code = await (await import('./incident.js')).incidentResolveCommand(io, id, o);
     });
   program
     .command('test')
@@ -171,14 +156,44 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<files...>', 'test files')
     .option('--json', 'machine-readable output')
     .action(async (files: string[], o) => {
-      code = await testRulesCommand(io, files, o);
+      code = await (await import('./test-rules.js')).testRulesCommand(io, files, o);
     });
   program
     .command('init')
     .description('write a starter vigil.yaml for this machine (never overwrites)')
     .option(...configOption)
-    .action((o) => {
-      code = initCommand(io, o);
+    .action(async (o) => {
+      code = await (await import('./init.js')).initCommand(io, o);
+    });
+
+  const logs = program.command('logs').description('scan and rotate log files');
+  logs
+    .command('scan')
+    .description('the morning review: error counts and the top error messages in a time window')
+    .argument(
+      '[paths...]',
+      'log files (default: logs: in vigil.yaml); rotated siblings are found beside them',
+    )
+    .option(...configOption)
+    .option('--since <duration|time>', 'window start: 24h back, or an ISO 8601 time', '24h')
+    .option(
+      '--match <text|regex>',
+      'select lines by this text or regular expression instead of the level words',
+    )
+    .option('--levels <list>', 'levels to count: fatal,error,warn', 'fatal,error')
+    .option('--top <n>', 'how many messages to list', '10')
+    .option('--json', 'machine-readable output')
+    .action(async (paths: string[], o) => {
+      code = await (await import('./logs-scan.js')).logsScanCommand(io, paths, o);
+    });
+  logs
+    .command('rotate')
+    .description('rotate the logs under logs: in vigil.yaml that are due')
+    .option(...configOption)
+    .option('--dry-run', 'print what would be done and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await import('./logs-rotate.js')).logsRotateCommand(io, o);
     });
 
   try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { guideAlertSchema } from '../alerting/rule-schema.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
 import type { Schedule } from '../core/schedule.js';
+import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { duration, labelsSchema } from './types.js';
 
@@ -123,6 +124,8 @@ export const configSchema = z
     /** Prometheus rule files, as they are; globs relative to this file */
     rule_files: z.array(z.string().min(1)).default([]),
     ...notifyFields,
+    /** log files Vigil rotates (and `vigil logs scan` reads by default) */
+    logs: z.array(logEntrySchema).default([]),
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);

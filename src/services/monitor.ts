@@ -1,5 +1,5 @@
 import { runCheck } from '../checks/runner.js';
-import type { CheckResult, HeartbeatReader, Sample } from '../checks/types.js';
+import type { CheckResult, CheckStateHandle, HeartbeatReader, Sample } from '../checks/types.js';
 import type { CheckConfig } from '../config/schema.js';
 import { cacheKey } from '../core/cache-key.js';
 import type { Clock } from '../core/clock.js';
@@ -14,6 +14,11 @@ export interface LatestSample extends Sample {
 export interface MonitorDeps {
   clock: Clock;
   heartbeats: HeartbeatReader;
+  /** persisted per-check state (the store's `state` repo in the daemon); in memory when absent */
+  state?: {
+    get(owner: string): Promise<unknown>;
+    set(owner: string, key: string, value: unknown): Promise<void>;
+  };
   /** where results go: the store's write buffer in the daemon */
   record(result: CheckResult): void;
   concurrency: number;
@@ -75,6 +80,7 @@ export class Monitor {
           this.#memo.set(name, m);
           return m;
         },
+        state: this.deps.state ? (name) => this.#state(name) : undefined,
       },
       signal,
     );
@@ -87,6 +93,12 @@ export class Monitor {
     const result = await this.runOne(check);
     this.#accept(result);
     return result;
+  }
+
+  #state(name: string): CheckStateHandle {
+    const store = this.deps.state!;
+    const owner = `check:${name}`;
+    return { get: () => store.get(owner), set: (value) => store.set(owner, '', value) };
   }
 
   /** The newest value of every series of every configured check. */

@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
+import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
@@ -57,6 +58,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const notifications = notificationsRepo(db, dialect);
   const silences = silencesRepo(db);
   const incidents = incidentsRepo(db);
+  const state = checkStateRepo(db, opts.now);
 
   return {
     dialect: dialect.name,
@@ -72,6 +74,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     notifications,
     silences,
     incidents,
+    /** what checks and rotations remember across restarts */
+    state,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

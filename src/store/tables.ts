@@ -145,4 +145,12 @@ export interface Tables {
     text: string;
     actor: string | null;
   };
+  check_state: {
+    /** `check:<name>` or `rotate` */
+    owner: string;
+    key: string;
+    /** JSON */
+    value: string;
+    updated_at: number;
+  };
 }

@@ -13,7 +13,20 @@ export function makeCtx(
     now: () => Date.now(),
     memo: {},
     heartbeats: noPings,
+    state: memoryState(),
     ...overrides,
     controller,
   };
+}
+
+/** A check's persisted state, kept in memory for one test. */
+export function memoryState(): CheckContext['state'] & { value: unknown } {
+  const h = {
+    value: undefined as unknown,
+    get: async () => h.value,
+    set: async (v: unknown) => {
+      h.value = v;
+    },
+  };
+  return h;
 }

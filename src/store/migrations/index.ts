@@ -3,6 +3,7 @@ import type { StoreDialect } from '../dialects/capabilities.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-alert-transitions.js';
 import * as m003 from './003-notifications.js';
+import * as m004 from './004-log-state.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-alert-transitions': m002,
   '003-notifications': m003,
+  '004-log-state': m004,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */

@@ -1,0 +1,87 @@
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { describe } from '../errors.js';
+import { type RotationResult, rotateFile } from '../logs/rotate.js';
+import type { LogEntry } from '../logs/rotate-config.js';
+
+export interface RotationStore {
+  get(owner: string, key: string): Promise<unknown>;
+  set(owner: string, key: string, value: unknown): Promise<void>;
+}
+
+/**
+ * Rotates every configured log that is due. Entries run one after another, so
+ * two rotations never race on one directory; one failing entry does not stop
+ * the others. The last rotation per file lives in the store (a corrupt record
+ * reads as "never", which falls back to the file's modification time).
+ */
+export async function rotateAll(
+  entries: readonly LogEntry[],
+  deps: { now: number; store: RotationStore; dryRun?: boolean; cwd?: string },
+): Promise<{ results: RotationResult[]; errors: { file: string; error: unknown }[] }> {
+  const results: RotationResult[] = [];
+  const errors: { file: string; error: unknown }[] = [];
+  for (const entry of entries) {
+    if (!entry.rotate) continue;
+    const files = isDynamicPattern(entry.path)
+      ? globSync(entry.path, { absolute: true, onlyFiles: true, cwd: deps.cwd }).sort()
+      : [entry.path];
+    for (const file of files) {
+      try {
+        results.push(
+          await rotateFile(
+            file,
+            entry.rotate,
+            {
+              now: deps.now,
+              lastRotated: async (f) => {
+                const v = (await deps.store.get('rotate', f)) as { at?: unknown } | undefined;
+                return typeof v?.at === 'number' && Number.isFinite(v.at) ? v.at : undefined;
+              },
+              recordRotated: (f, at) => deps.store.set('rotate', f, { at }),
+            },
+            deps.dryRun,
+          ),
+        );
+      } catch (error) {
+        errors.push({ file, error });
+      }
+    }
+  }
+  return { results, errors };
+}
+
+/** The daemon's rotation loop: every few minutes, rotate what is due. */
+export function startRotation(deps: {
+  clock: Clock;
+  entries: () => readonly LogEntry[];
+  store: RotationStore;
+  log: { info(o: object, m: string): void; error(o: object, m: string): void };
+  everyMs?: number;
+  /** told after each pass, with what it did */
+  onPass?(pass: Awaited<ReturnType<typeof rotateAll>>): void;
+}): { stop(): void } {
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const { results, errors } = await rotateAll(deps.entries(), {
+        now: deps.clock.now(),
+        store: deps.store,
+      });
+      for (const r of results)
+        if (r.rotated) deps.log.info({ file: r.file, reason: r.reason }, 'log rotated');
+      for (const e of errors) deps.log.error({ file: e.file, err: describe(e.error) }, 'log rotation failed');
+      deps.onPass?.({ results, errors });
+    } finally {
+      if (!stopped) timer = deps.clock.setTimer(deps.everyMs ?? 5 * 60_000, tick);
+    }
+  };
+  timer = deps.clock.setTimer(deps.everyMs ?? 5 * 60_000, tick);
+  return {
+    stop() {
+      stopped = true;
+      timer?.cancel();
+    },
+  };
+}
