@@ -15,13 +15,18 @@ export const errorCodes = {
   CONFIG_EXISTS: 2,
   CONFIG_INVALID: 2,
   CHECK_NOT_FOUND: 2,
+  BACKUP_JOB_NOT_FOUND: 2,
+  BACKUP_NOT_FOUND: 2,
+  RESTORE_TARGET_LIVE: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
+  BACKUP_VERIFY_FAILED: 1,
   // the world failed us at run time: exit 3
   STORE_UNREACHABLE: 3,
   STORE_NOT_WRITABLE: 3,
   STORE_FAILED: 3,
   SERVER_LISTEN_FAILED: 3,
+  BACKUP_FAILED: 3,
   RUNTIME: 3,
 } as const;
 

@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
+import { backupsRepo } from './backups.js';
 import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
@@ -51,6 +52,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const checks = checksRepo(db);
   const heartbeats = heartbeatsRepo(db);
   const alerts = alertsRepo(db, dialect);
+  const backups = backupsRepo(db);
 
   return {
     dialect: dialect.name,
@@ -63,6 +65,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     rollups,
     heartbeats,
     alerts,
+    backups,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../dialects/capabilities.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-alert-transitions.js';
+import * as m005 from './005-backups.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -11,6 +12,7 @@ interface DialectMigration {
 const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-alert-transitions': m002,
+  '005-backups': m005,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */
