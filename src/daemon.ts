@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { backupServiceFor } from './backup/open.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
+import { BackupScheduler } from './services/backups.js';
 import { Monitor } from './services/monitor.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { RuleService } from './services/rules.js';
@@ -82,7 +84,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     onError: (group, e) => log.error({ group, err: describe(e) }, 'rule group evaluation failed'),
   });
-  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version, rules });
+  const backupService = backupServiceFor(loaded, store, clock, (samples) => buffer.addSamples(samples));
+  const backups = new BackupScheduler({
+    service: backupService,
+    catalogue: store.backups,
+    clock,
+    timezone: loaded.config.backups.timezone,
+    log: { info: (o, msg) => log.info(o, msg), error: (o, msg) => log.error(o, msg) },
+    recordSamples: (samples) => buffer.addSamples(samples),
+  });
+  const recovered = await backupService.recover();
+  if (recovered.cleaned || recovered.catalogued)
+    log.warn(recovered, 'backups left by a crash were cleaned up');
+  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version, rules, backups });
   observeLateness = (s) => metrics.lateness.observe(s);
 
   const app = buildApp({
@@ -116,6 +130,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
   m.start(loaded.config.checks);
   rules.start(setup.groups);
+  backups.start(loaded.config.backups.jobs);
   log.info({ url, version }, 'Vigil is up');
 
   let pruneTimer: TimerHandle | undefined;
@@ -153,12 +168,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       loaded = next;
       m.reload(next.config.checks);
       rules.reload(groups);
+      backupService.reload(next.config.backups.jobs);
+      backups.reload(next.config.backups.jobs);
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
-        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
+        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
         await app.close();
         await buffer.flush();
         buffer.close();

@@ -1,6 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { alertsCommand } from './alerts.js';
+import {
+  backupListCommand,
+  backupPruneCommand,
+  backupRestoreCommand,
+  backupRunCommand,
+  backupVerifyCommand,
+} from './backup.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { type Io, printError } from './output.js';
@@ -83,6 +90,56 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'machine-readable output')
     .action(async (files: string[], o) => {
       code = await testRulesCommand(io, files, o);
+    });
+  const backup = program.command('backup').description('run, list, verify, restore and prune backups');
+  backup
+    .command('run')
+    .description('back up a job now (default: every job)')
+    .argument('[job]', 'a job from backups.jobs')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (job: string | undefined, o) => {
+      code = await backupRunCommand(io, job, o);
+    });
+  backup
+    .command('list')
+    .description('the backups there are, newest first, with their last verification')
+    .argument('[job]', 'only this job')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (job: string | undefined, o) => {
+      code = await backupListCommand(io, job, o);
+    });
+  backup
+    .command('verify')
+    .description('check a backup (default: the newest of every job); exit 1 if any fails')
+    .argument('[id]', 'a backup id (a unique prefix is enough)')
+    .option('--level <level>', 'checksum, read or restore', 'read')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string | undefined, o) => {
+      code = await backupVerifyCommand(io, id, o);
+    });
+  backup
+    .command('restore')
+    .description('restore a backup into a database URL, a SQLite file or a directory')
+    .argument('<id>', 'a backup id (a unique prefix is enough)')
+    .requiredOption('--to <target>', 'where to restore')
+    .option('--force', 'overwrite a target that holds data')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      code = await backupRestoreCommand(io, id, o);
+    });
+  backup
+    .command('prune')
+    .description("delete backups no keep rule holds; --dry-run prints each backup's rule or reason")
+    .argument('[job]', 'only this job')
+    .option('--dry-run', 'show, delete nothing')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (job: string | undefined, o) => {
+      code = await backupPruneCommand(io, job, o);
     });
   program
     .command('init')

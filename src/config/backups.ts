@@ -106,7 +106,20 @@ export const backupsSchema = z
   .strictObject({
     repository: z.string().min(1).default('./backups'),
     /** the zone of retention's calendar buckets and of the cron schedules */
-    timezone: z.string().default('UTC'),
+    timezone: z
+      .string()
+      .refine(
+        (zone) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: zone });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } },
+      )
+      .default('UTC'),
     jobs: z.array(jobSchema).default([]),
   })
   .superRefine((b, ctx) => {
