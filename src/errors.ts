@@ -20,7 +20,6 @@ export const errorCodes = {
   RESTORE_TARGET_LIVE: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
-  BACKUP_VERIFY_FAILED: 1,
   // the world failed us at run time: exit 3
   STORE_UNREACHABLE: 3,
   STORE_NOT_WRITABLE: 3,
