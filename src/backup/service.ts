@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sample } from '../checks/types.js';
 import type { BackupJob, VerifyLevel, VerifySchedule } from '../config/backups.js';
@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { applyRetention, type RetentionDecision } from '../core/retention.js';
 import { describe, VigilError } from '../errors.js';
 import type { BackupRecord, BackupsRepo, VerificationRecord } from '../store/backups.js';
-import { BackupFailed, hashedWhileWriting, sha256File } from './pipeline.js';
+import { BackupFailed, sha256File } from './pipeline.js';
 import { backupSources } from './registry.js';
 import type { Manifest, Repository } from './repository.js';
 import type { BackupSource } from './types.js';
@@ -325,9 +325,7 @@ async function filesOf(dir: string): Promise<Manifest['files']> {
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name);
-      const seen = hashedWhileWriting(file);
-      const size = (await stat(file)).size;
-      return { name, ...(seen && seen.size === size ? seen : await sha256File(file)) };
+      return { name, ...(await sha256File(file)) };
     }),
   );
 }

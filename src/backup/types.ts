@@ -42,6 +42,7 @@ export interface Scratch {
  *     restore: async (s, dir, to) => {},
  *     scratch: async (s, opts) => ({ target, label, assert, drop }),
  *     existing: async (s, to) => undefined,
+ *     manualSteps: (s, dir) => [`cp ${dir}/db.sqlite ${s.path}`],
  *   };
  */
 export interface BackupSource<Spec> {
@@ -58,4 +59,6 @@ export interface BackupSource<Spec> {
   scratch(spec: Spec, opts: { name: string; into?: string }): Promise<Scratch>;
   /** what a restore into `to` would overwrite, or undefined when `to` is empty or absent */
   existing(spec: Spec, to: string): Promise<string | undefined>;
+  /** the restore by hand, with the native tools, of the backup in `dir`: for the runbook */
+  manualSteps(spec: Spec, dir: string): string[];
 }

@@ -1,5 +1,7 @@
 import { backupServiceFor } from '../backup/open.js';
+import { backupSources } from '../backup/registry.js';
 import type { BackupService } from '../backup/service.js';
+import type { BackupSource } from '../backup/types.js';
 import { type VerifyLevel, verifyLevels } from '../config/backups.js';
 import { loadConfig } from '../config/loader.js';
 import { systemClock } from '../core/clock.js';
@@ -250,3 +252,97 @@ export function formatBytes(n: number): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const redact = (s: string) => s.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+
+const staleRestoreTestMs = 35 * 86_400_000;
+
+/**
+ * `vigil backup runbook [job]`: the restore steps for each job, written from
+ * what the catalogue says worked: the newest backup, where it is, the last
+ * restore test that passed and how long it took.
+ */
+export async function backupRunbookCommand(io: Io, job: string | undefined, opts: Opts): Promise<number> {
+  return withService(io, opts, async (service, store) => {
+    const jobs = job ? [service.job(job)] : service.jobs;
+    const now = Date.now();
+    const books = [];
+    for (const j of jobs) {
+      const source = backupSources[j.source] as BackupSource<unknown>;
+      const backups = await store.backups.list({ job: j.name });
+      const tests = (await store.backups.verifications({ job: j.name })).filter((v) => v.level === 'restore');
+      const passed = tests.find((v) => v.ok);
+      const newest = backups[0];
+      books.push({
+        job: j.name,
+        source: j.source,
+        target: source.describe(j.spec),
+        backups: backups.length,
+        newest: newest
+          ? {
+              id: newest.id,
+              at: new Date(newest.startedAt).toISOString(),
+              size: newest.size,
+              location: newest.location,
+            }
+          : null,
+        lastRestoreTest: tests[0]
+          ? {
+              ok: tests[0].ok,
+              at: new Date(tests[0].at).toISOString(),
+              durationMs: tests[0].durationMs,
+              message: tests[0].message,
+            }
+          : null,
+        lastPassedRestoreTest: passed
+          ? {
+              backupId: passed.backupId,
+              at: new Date(passed.at).toISOString(),
+              durationMs: passed.durationMs,
+              target: passed.target,
+            }
+          : null,
+        steps: newest
+          ? [
+              `vigil backup list ${j.name}`,
+              `vigil backup verify ${newest.id} --level read`,
+              `vigil backup restore ${newest.id} --to <target>`,
+            ]
+          : [],
+        manualSteps: newest?.location ? source.manualSteps(j.spec, newest.location) : [],
+      });
+    }
+    if (opts.json) {
+      io.out(JSON.stringify({ generatedAt: new Date(now).toISOString(), jobs: books }, null, 2));
+      return 0;
+    }
+    for (const b of books) {
+      io.out(`# Restore ${b.job} (${b.source}: ${b.target})`);
+      io.out(`Generated ${new Date(now).toISOString()} from Vigil's backup catalogue.\n`);
+      if (!b.newest) {
+        io.out(`No backup yet: run \`vigil backup run ${b.job}\`.\n`);
+        continue;
+      }
+      io.out(
+        `Newest backup: ${b.newest.id}, taken ${b.newest.at}, ${formatBytes(b.newest.size ?? 0)}, in ${b.newest.location} (${b.backups} kept)`,
+      );
+      const t = b.lastPassedRestoreTest;
+      if (!t) io.out('Restore test: NONE PASSED. These steps are untested; run a restore test first.');
+      else {
+        const age = now - Date.parse(t.at);
+        io.out(
+          `Last passed restore test: ${t.at} on backup ${t.backupId}, into ${t.target ?? 'a scratch target'}, took ${seconds(t.durationMs)}${age > staleRestoreTestMs ? ' (OLDER THAN 35 DAYS)' : ''}`,
+        );
+      }
+      if (b.lastRestoreTest && !b.lastRestoreTest.ok) {
+        io.out(`Latest restore test FAILED at ${b.lastRestoreTest.at}: ${b.lastRestoreTest.message}`);
+      }
+      io.out('\nSteps:');
+      b.steps.forEach((s, i) => {
+        io.out(`  ${i + 1}. ${s}`);
+      });
+      io.out('By hand, with the native tools:');
+      for (const s of b.manualSteps) io.out(`     ${s}`);
+      io.out('');
+    }
+    return 0;
+  });
+}

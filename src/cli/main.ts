@@ -5,6 +5,7 @@ import {
   backupListCommand,
   backupPruneCommand,
   backupRestoreCommand,
+  backupRunbookCommand,
   backupRunCommand,
   backupVerifyCommand,
 } from './backup.js';
@@ -140,6 +141,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'machine-readable output')
     .action(async (job: string | undefined, o) => {
       code = await backupPruneCommand(io, job, o);
+    });
+  backup
+    .command('runbook')
+    .description(
+      'the restore steps for each job, from the newest backup and the last restore test that passed',
+    )
+    .argument('[job]', 'only this job')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (job: string | undefined, o) => {
+      code = await backupRunbookCommand(io, job, o);
     });
   program
     .command('init')

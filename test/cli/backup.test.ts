@@ -23,7 +23,7 @@ describe('vigil backup', () => {
     config = path.join(dir, 'vigil.yaml');
     writeFileSync(
       config,
-      `storage: sqlite:./vigil.db
+      `storage: sqlite:${path.join(dir, 'vigil.db')}
 backups:
   repository: ./repo
   jobs:
@@ -55,6 +55,26 @@ backups:
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('runbook: the steps, where the newest backup is, and the last passed restore test', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    const r = await run('runbook', 'app');
+    process.chdir(cwd);
+    expect(r.code).toBe(0);
+    const id = JSON.parse((await run('list', '--json')).out).backups[0].id;
+    expect(r.out).toContain('# Restore app (sqlite: ./app.db)');
+    expect(r.out).toMatch(new RegExp(`Newest backup: ${id}, taken .* in .*repo/app/\\S+-${id} \\(1 kept\\)`));
+    expect(r.out).toMatch(
+      new RegExp(`Last passed restore test: .* on backup ${id}, into .*app.db, took \\d+\\.\\ds`),
+    );
+    expect(r.out).toContain(`3. vigil backup restore ${id} --to <target>`);
+    expect(r.out).toMatch(/cp .*db\.sqlite \.\/app\.db\.restore/);
+    process.chdir(dir);
+    const json = JSON.parse((await run('runbook', '--json')).out);
+    process.chdir(cwd);
+    expect(json.jobs[0]).toMatchObject({ job: 'app', lastRestoreTest: { ok: true }, newest: { id } });
   });
 
   it('retention after a failed backup keeps the last good one', async () => {

@@ -98,6 +98,12 @@ export const filesSource: BackupSource<FilesSpec> = {
     };
   },
 
+  manualSteps(spec, dir) {
+    return [
+      `mkdir -p ${spec.path} && zstd -dc ${dir}/files.tar.zst | tar -C ${spec.path} -xf -   # .gz: gzip -dc`,
+    ];
+  },
+
   async existing(_spec, to) {
     try {
       const n = (await readdir(to)).length;

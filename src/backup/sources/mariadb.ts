@@ -103,6 +103,13 @@ export const mariadbSource: BackupSource<MariadbSpec> = {
     };
   },
 
+  manualSteps(spec, dir) {
+    const c = parse(spec.url);
+    return [
+      `zstd -dc ${dir}/dump.sql.zst | mariadb ${c.args.join(' ')} ${c.database}   # .gz: gzip -dc; password in MYSQL_PWD`,
+    ];
+  },
+
   async existing(_spec, to) {
     const c = parse(to);
     const n = Number(

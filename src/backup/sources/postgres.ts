@@ -114,6 +114,16 @@ export const postgresSource: BackupSource<PostgresSpec> = {
     };
   },
 
+  manualSteps(spec, dir) {
+    const target = redactUrl(spec.url);
+    return [
+      ...(spec.globals
+        ? [`psql -v ON_ERROR_STOP=1 -d '${target}' -f ${dir}/${globalsFile}   # roles, if missing`]
+        : []),
+      `pg_restore --exit-on-error --no-owner --clean --if-exists -d '${target}' ${dir}/${dumpFile}`,
+    ];
+  },
+
   async existing(_spec, to) {
     const client = new pg.Client({ connectionString: to });
     try {

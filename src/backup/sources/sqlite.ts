@@ -96,6 +96,13 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     };
   },
 
+  manualSteps(spec, dir) {
+    return [
+      `# stop the application, then:`,
+      `cp ${dir}/${artifact} ${spec.path}.restore && mv ${spec.path}.restore ${spec.path} && rm -f ${spec.path}-wal ${spec.path}-shm`,
+    ];
+  },
+
   async existing(_spec, to) {
     try {
       await stat(to);
