@@ -26,7 +26,14 @@ export class BackupFailed extends VigilError {
  */
 export async function runPipeline(
   stages: Stage[],
-  opts: { input?: string; output?: string; signal: AbortSignal; onProgress?: (bytes: number) => void },
+  opts: {
+    input?: string;
+    output?: string;
+    signal: AbortSignal;
+    onProgress?: (bytes: number) => void;
+    /** how much of the last stage's stdout to keep when there is no output file (default 64 KiB) */
+    stdoutLimit?: number;
+  },
 ): Promise<{ bytes: number; stdout: string }> {
   const outFd = opts.output ? openSync(opts.output, 'wx') : undefined;
   const inFd = opts.input ? openSync(opts.input, 'r') : undefined;
@@ -68,7 +75,7 @@ export async function runPipeline(
   const last = children.at(-1)!;
   last.stdout?.on('data', (d: Buffer) => {
     bytes += d.length;
-    if (stdout.length < 65536) stdout += d.toString();
+    if (stdout.length < (opts.stdoutLimit ?? 65536)) stdout += d.toString();
   });
   const progress =
     outFd !== undefined && opts.onProgress

@@ -1,6 +1,7 @@
 import { filesSource } from './sources/files.js';
 import { mariadbSource } from './sources/mariadb.js';
 import { postgresSource } from './sources/postgres.js';
+import { resticSource } from './sources/restic.js';
 import { sqliteSource } from './sources/sqlite.js';
 import type { BackupSource } from './types.js';
 
@@ -14,6 +15,7 @@ export const backupSources = {
   mysql: mariadbSource,
   sqlite: sqliteSource,
   files: filesSource,
+  restic: resticSource,
 } satisfies Record<string, BackupSource<any>>;
 
 export type BackupSourceName = keyof typeof backupSources;

@@ -273,6 +273,11 @@ export class BackupService {
     if (dryRun) return decisions;
     for (const d of decisions) {
       if (d.keep) continue;
+      const job = this.job(d.job);
+      const source = backupSources[job.source] as BackupSource<unknown>;
+      const stored = await this.#deps.repository.get(d.id);
+      if (stored && source.discard)
+        await source.discard(job.spec, stored.dir, AbortSignal.timeout(6 * 3600_000));
       await this.#deps.repository.delete(d.id);
       await this.#deps.catalogue.setStatus(d.id, 'pruned');
     }

@@ -61,4 +61,6 @@ export interface BackupSource<Spec> {
   existing(spec: Spec, to: string): Promise<string | undefined>;
   /** the restore by hand, with the native tools, of the backup in `dir`: for the runbook */
   manualSteps(spec: Spec, dir: string): string[];
+  /** let go of what the backup holds outside its directory (a restic snapshot), before retention deletes it */
+  discard?(spec: Spec, dir: string, signal: AbortSignal): Promise<void>;
 }
