@@ -107,7 +107,12 @@ backups:
       restic: { path: ${tree}, repository: ${path.join(work, 'restic-vigil')}, password: vigil-bench, read_data_subset: 5% }
 `,
   );
-  const newest = (job) => JSON.parse(vigil(`(list ${job})`, 'backup', 'list', job, '--json').out).backups[0];
+  const listTimes = [];
+  const newest = (job) => {
+    const r = vigil(`(list ${job})`, 'backup', 'list', job, '--json');
+    listTimes.push(r.s);
+    return JSON.parse(r.out).backups[0];
+  };
 
   // --- PostgreSQL -------------------------------------------------------------------------
   const pg = { direct: [], vigil: [] };
@@ -260,6 +265,8 @@ backups:
     `files restore: direct ${f2(filesRestoreDirect)} s, Vigil restore test ${f2(filesRestoreVigil)} s`,
   );
 
+  const startup = listTimes.sort((a, b) => a - b)[listTimes.length >> 1];
+  const startupNet = ((min(pg.vigil) - startup) / min(pg.direct) - 1) * 100;
   writeSection(
     path.join(repoRoot, 'BENCHMARKS.md'),
     `backup ${date.slice(0, 10)} commit_${commit.split(' ')[0]}`,
@@ -274,9 +281,14 @@ ${mdTable(['PostgreSQL', 'peer', 'Vigil', 'Vigil vs peer'], pgRows)}
 
 | goal | measured |  |
 | --- | --- | --- |
-| Vigil's backup within 10% of \`pg_dump -Fc\` | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}% (best of ${rounds}: ${f2(min(pg.vigil))} s vs ${f2(min(pg.direct))} s) | **${overhead <= 10 ? 'met' : 'not met'}** |
+| Vigil's backup within 10% of \`pg_dump -Fc\` | ${overhead >= 0 ? '+' : ''}${overhead.toFixed(1)}% (best of ${rounds}: ${f2(min(pg.vigil))} s vs ${f2(min(pg.direct))} s); ${startupNet >= 0 ? '+' : ''}${startupNet.toFixed(1)}% once the CLI's start-up measured in the same run is taken off (an estimate for the daemon, not measured there) | **${overhead <= 10 ? 'met' : 'not met'}** (CLI), estimated ${startupNet <= 10 ? 'met' : 'not met'} (daemon) |
 
-${mdTable(['files', 'seconds', 'size', 'rate'], fileRows)}
+${mdTable(
+  ['files', 'seconds', 'size', 'rate'],
+  fileRows.map((r) => r.map((c) => c.replaceAll('|', '\\|'))),
+)}
+
+Every Vigil time includes the CLI's start-up (Node, config, store, crash clean-up): \`vigil backup list\` took ${f2(listTimes.sort((a, b) => a - b)[listTimes.length >> 1])} s (median of ${listTimes.length}) in this run; the daemon pays it once.
 
 Files restore test (Vigil: sha256, extract into a temp dir, assertion, remove): ${f2(filesRestoreVigil)} s; by hand (\`zstd -dc | tar -x\`, remove): ${f2(filesRestoreDirect)} s.`,
   );
