@@ -232,10 +232,10 @@ function progressReporter(io: Io, job: string, enabled: boolean) {
       if (now - lastDraw < 200) return;
       lastDraw = now;
       const rate = bytes / Math.max(0.001, (now - started) / 1000);
-      process.stdout.write(`\r${job}  ${formatBytes(bytes)}  ${formatBytes(rate)}/s   `);
+      io.progress?.(`${job}  ${formatBytes(bytes)}  ${formatBytes(rate)}/s`);
     },
     done() {
-      if (tty && lastDraw) process.stdout.write('\r\u001b[K');
+      if (tty && lastDraw) io.progress?.('');
     },
   };
 }

@@ -20,6 +20,7 @@ import { validateCommand } from './validate.js';
 export const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
+  progress: (t) => process.stdout.write(`\r${t}\u001b[K`),
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
   cwd: process.cwd(),

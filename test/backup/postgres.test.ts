@@ -43,6 +43,11 @@ describe.runIf(required('PostgreSQL', reachable))('postgres backups (pg_dump -Fc
         },
       },
       {
+        name: 'secret',
+        postgres: { url: Object.assign(new URL(url), { password: 'hunter2-secret' }).toString() },
+        verify: { cron: '0 5 1 * *', min_rows: { orders: 1 } },
+      },
+      {
         name: 'missing',
         postgres: { url: Object.assign(new URL(adminUrl), { pathname: '/vigil_no_such_db' }).toString() },
       },
@@ -99,6 +104,18 @@ describe.runIf(required('PostgreSQL', reachable))('postgres backups (pg_dump -Fc
     });
     expect(v.ok).toBe(false);
     expect(v.message).toMatch(/assertions failed: select count\(\*\) > 1000 from orders: false/);
+  });
+
+  it('a password in the URL reaches the tools through the environment, never the manifest or catalogue', async () => {
+    const { readFileSync } = await import('node:fs');
+    const backup = await h.service.run('secret');
+    const v = await h.service.verify(backup.id, 'restore');
+    expect(v.ok, v.message).toBe(true);
+    const manifest = readFileSync(`${backup.location}/manifest.json`, 'utf8');
+    expect(manifest).toContain('postgres://postgres:***@');
+    for (const text of [manifest, JSON.stringify(backup), JSON.stringify(v), JSON.stringify(h.samples)]) {
+      expect(text).not.toContain('hunter2');
+    }
   });
 
   it('pg_dump of a missing database fails the run and leaves nothing listed', async () => {
