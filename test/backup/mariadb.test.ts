@@ -77,6 +77,19 @@ describe.runIf(required('MariaDB', reachable))('mariadb backups (mariadb-dump --
     expect(sql(`show procedure status where db = '${name}'`)).toMatch(/order_count/);
   });
 
+  it('a failing first stage fails the run although the compressor exits 0', async () => {
+    const missing = await harness([{ name: 'gone', mariadb: { url: `${server}/vigil_no_such_db` } }]);
+    try {
+      await expect(missing.service.run('gone')).rejects.toMatchObject({
+        code: 'BACKUP_FAILED',
+        message: expect.stringMatching(/mariadb-dump exited with 2: .*Unknown database 'vigil_no_such_db'/),
+      });
+      expect(await missing.store.backups.list()).toEqual([]);
+    } finally {
+      await missing.close();
+    }
+  });
+
   it('a dump without its completion line fails the read level', async () => {
     const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
     const { execFileSync: run } = await import('node:child_process');
