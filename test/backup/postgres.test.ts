@@ -118,6 +118,16 @@ describe.runIf(required('PostgreSQL', reachable))('postgres backups (pg_dump -Fc
     }
   });
 
+  it('refuses a scratch database that is the source database', async () => {
+    const { postgresSource } = await import('../../src/backup/sources/postgres.js');
+    const source = Object.assign(new URL(adminUrl), { pathname: '/vigil_restore_same' }).toString();
+    await expect(
+      postgresSource.scratch({ url: source, globals: false }, { name: 'same', into: adminUrl }),
+    ).rejects.toThrow(/the scratch database is the source database/);
+    const exists = await sql(adminUrl, "select 1 from pg_database where datname = 'vigil_restore_same'");
+    expect(exists).toEqual([]);
+  });
+
   it('pg_dump of a missing database fails the run and leaves nothing listed', async () => {
     await expect(h.service.run('missing')).rejects.toMatchObject({
       code: 'BACKUP_FAILED',
