@@ -34,8 +34,8 @@ export const filesSource: BackupSource<FilesSpec> = {
     const files = await walk(root, spec.include.map(globToRegExp), spec.exclude.map(globToRegExp));
     if (!files.length)
       throw new BackupFailed(`no files to back up under ${root}`, 'check files.include/exclude');
-    const listDir = await mkdtemp(path.join(tmpdir(), 'vigil-files-'));
-    const list = path.join(listDir, 'list');
+    // The list lives in the staged directory, so a crash leaves it where the next start cleans up.
+    const list = path.join(ctx.dir, '.files-list');
     try {
       await writeFile(list, `${files.join('\0')}\0`);
       const compression = await pickCompression(spec.compression);
@@ -59,7 +59,7 @@ export const filesSource: BackupSource<FilesSpec> = {
         facts: { files: files.length },
       };
     } finally {
-      await rm(listDir, { recursive: true, force: true });
+      await rm(list, { force: true });
     }
   },
 
