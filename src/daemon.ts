@@ -7,6 +7,8 @@ import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { Monitor } from './services/monitor.js';
+import { Notifier } from './services/notifier.js';
+import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
@@ -48,6 +50,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     write: (batch, samples) => store.record(batch, samples),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
+  const notifier = new Notifier({
+    clock,
+    notifications: store.notifications,
+    silences: store.silences,
+    incidents: store.incidents,
+    settings: () => notifierSettings(loaded),
+    log,
+  });
   // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
   let observeLateness = (_seconds: number) => {};
   const m = new Monitor({
@@ -82,6 +92,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         .insertTransitions(transitions.map((t) => ({ ...t, value: t.value })))
         .catch((e) => log.error({ err: describe(e) }, 'recording alert transitions failed'));
     },
+    onEvaluated: (state, ts) => notifier.observe(state.group.id, ts, state.allAlerts()),
     onError: (group, e) => log.error({ group, err: describe(e) }, 'rule group evaluation failed'),
   });
   const backupService = backupServiceFor(loaded, store, clock, (samples) => buffer.addSamples(samples));
@@ -96,7 +107,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const recovered = await backupService.recover();
   if (recovered.cleaned || recovered.catalogued)
     log.warn(recovered, 'backups left by a crash were cleaned up');
-  const metrics = ownMetrics({ scheduler: m.scheduler, buffer, version, rules, backups });
+  const metrics = ownMetrics({
+    scheduler: m.scheduler,
+    buffer,
+    version,
+    rules,
+    notifier,
+    outbox: store.notifications,
+    backups,
+  });
   observeLateness = (s) => metrics.lateness.observe(s);
 
   const app = buildApp({
@@ -105,6 +124,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     config: () => loaded,
     monitor: m,
     rules,
+    notifier,
     queryable: store.queryable,
     metrics: metrics.registry,
     version,
@@ -128,6 +148,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
+  await notifier.start();
   m.start(loaded.config.checks);
   rules.start(setup.groups);
   backups.start(loaded.config.backups.jobs);
@@ -168,6 +189,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       loaded = next;
       m.reload(next.config.checks);
       rules.reload(groups);
+      notifier.reload();
+      notifier.ruleGroupsChanged(groups.map((g) => g.id));
       backupService.reload(next.config.backups.jobs);
       backups.reload(next.config.backups.jobs);
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
@@ -176,6 +199,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopped ??= (async () => {
         pruneTimer?.cancel();
         await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
+        await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();
         buffer.close();

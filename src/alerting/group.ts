@@ -286,6 +286,13 @@ export class GroupState {
   }
 
   /** Alerts that are pending or firing now, newest state first. */
+  /** Every alert of every rule, by fingerprint, including resolved ones still remembered. */
+  allAlerts(): Map<string, ActiveAlert> {
+    const out = new Map<string, ActiveAlert>();
+    for (const m of this.alerts) for (const [fp, a] of m) out.set(fp, a);
+    return out;
+  }
+
   activeAlerts(): (ActiveAlert & { rule: string })[] {
     return this.group.rules.flatMap((r, i) =>
       [...this.alerts[i]!.values()]

@@ -1,8 +1,12 @@
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
+import { dockerCheck } from './docker.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
+import { kubernetesCheck } from './kubernetes.js';
+import { mariadbCheck } from './mariadb.js';
+import { postgresCheck } from './postgres.js';
 import { scrapeCheck } from './scrape.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
@@ -22,6 +26,10 @@ export const checkKinds = {
   host: hostCheck,
   heartbeat: heartbeatCheck,
   scrape: scrapeCheck,
+  postgres: postgresCheck,
+  mariadb: mariadbCheck,
+  docker: dockerCheck,
+  kubernetes: kubernetesCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { VigilError } from '../errors.js';
 import { configPath } from './config-path.js';
@@ -8,6 +9,8 @@ export interface MachineFacts {
   listeningPorts: number[];
   logFiles: string[];
   dockerSocket: boolean;
+  /** the kubeconfig kubectl would use here, if there is one */
+  kubeconfig?: string;
 }
 
 const commonLogs = [
@@ -20,7 +23,11 @@ const commonLogs = [
 ];
 
 /** What this machine has, read from /proc and the file system. */
-export function discover(root = '/'): MachineFacts {
+export function discover(
+  root = '/',
+  home = os.homedir(),
+  env: NodeJS.ProcessEnv = process.env,
+): MachineFacts {
   const ports = new Set<number>();
   for (const file of ['proc/net/tcp', 'proc/net/tcp6']) {
     let text = '';
@@ -41,11 +48,32 @@ export function discover(root = '/'): MachineFacts {
     listeningPorts: [...ports].sort((a, b) => a - b),
     logFiles: commonLogs.filter((p) => existsSync(path.join(root, p))),
     dockerSocket: existsSync(path.join(root, 'var/run/docker.sock')),
+    kubeconfig: [env.KUBECONFIG?.split(path.delimiter)[0], path.join(home, '.kube/config')].find(
+      (f) => f && existsSync(path.join(root, f)),
+    ),
   };
 }
 
+/** Database servers found listening on their usual ports get a check of their kind instead of a bare port check. */
+const databasePorts: Record<number, string[]> = {
+  5432: [
+    '  # PostgreSQL listens here: connections, long transactions, lock waits, replication lag, dead tuples',
+    '  - name: postgres',
+    '    postgres: { url: "postgres://postgres:${PGPASSWORD:-}@127.0.0.1:5432/postgres" }',
+    '    every: 1m',
+  ],
+  3306: [
+    '  # MariaDB/MySQL listens here: connections, replication threads and lag, slow queries',
+    '  # (better: a monitoring account with PROCESS and REPLICA MONITOR grants)',
+    '  - name: mariadb',
+    '    mariadb: { url: "mysql://root:${MYSQL_PWD:-}@127.0.0.1:3306/" }',
+    '    every: 1m',
+  ],
+};
+
 export function starterConfig(facts: MachineFacts): string {
-  const ports = facts.listeningPorts.filter((p) => p !== 8080).slice(0, 10);
+  const ports = facts.listeningPorts.filter((p) => p !== 8080 && !databasePorts[p]).slice(0, 10);
+  const databases = facts.listeningPorts.filter((p) => databasePorts[p]);
   const lines = [
     '# vigil.yaml: what Vigil watches on this machine. Written by `vigil init`;',
     '# edit freely, then `vigil validate` and `vigil check`. Schema: `vigil schema`.',
@@ -72,12 +100,28 @@ export function starterConfig(facts: MachineFacts): string {
       lines.push(`  - name: port-${port}`, `    tcp: { host: 127.0.0.1, port: ${port} }`, '    every: 1m');
     }
   }
+  for (const port of databases) lines.push('', ...databasePorts[port]!);
   if (facts.logFiles.length) {
     lines.push('', '  # log files found here (log checks scan them for errors):');
     for (const f of facts.logFiles) lines.push(`  #   ${f}`);
   }
   if (facts.dockerSocket) {
-    lines.push('', '  # a Docker socket is present: container checks read /var/run/docker.sock');
+    lines.push(
+      '',
+      '  # the Docker socket is here: containers exited, unhealthy or restarting (docker ps -a)',
+      '  - name: containers',
+      '    docker: {}',
+      '    every: 1m',
+    );
+  }
+  if (facts.kubeconfig) {
+    lines.push(
+      '',
+      '  # a kubeconfig is here: pods not ready, crash loops, restarts (kubectl get pods -A)',
+      '  - name: pods',
+      `    kubernetes: { kubeconfig: ${JSON.stringify(facts.kubeconfig)} }`,
+      '    every: 1m',
+    );
   }
   lines.push(
     '',

@@ -10,9 +10,17 @@ import {
   backupVerifyCommand,
 } from './backup.js';
 import { checkCommand } from './check.js';
+import {
+  incidentAckCommand,
+  incidentListCommand,
+  incidentResolveCommand,
+  incidentShowCommand,
+} from './incident.js';
 import { initCommand } from './init.js';
+import { notificationsCommand } from './notifications.js';
 import { type Io, printError } from './output.js';
 import { schemaCommand } from './schema.js';
+import { silenceAddCommand, silenceExpireCommand, silenceListCommand } from './silence.js';
 import { testRulesCommand } from './test-rules.js';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
@@ -80,6 +88,87 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       code = await alertsCommand(io, o);
+    });
+  program
+    .command('notifications')
+    .description('the notification outbox; with an id, that notification and its delivery log')
+    .argument('[id]', 'a notification id')
+    .option(...configOption)
+    .option('--status <status>', 'pending, delivered or dead')
+    .option('--channel <name>', 'one channel only')
+    .option('--limit <n>', 'how many (default 50)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string | undefined, o) => {
+      code = await notificationsCommand(io, id, o);
+    });
+  const silence = program.command('silence').description('mute alerts for a while: add, list, expire');
+  silence
+    .command('add')
+    .description('silence alerts matching every matcher, e.g. alertname=DiskFull instance=~"db.*"')
+    .argument('<matchers...>', 'name=value, name!=value, name=~regex, name!~regex')
+    .option(...configOption)
+    .option('-d, --duration <duration>', 'how long (default 1h)')
+    .option('--until <time>', 'end time (ISO 8601) instead of --duration')
+    .option('--start <time>', 'start later (ISO 8601)')
+    .option('-m, --comment <text>', 'why (required)')
+    .option('--author <name>', 'who (default: $USER)')
+    .option('--json', 'machine-readable output')
+    .action(async (matchers: string[], o) => {
+      code = await silenceAddCommand(io, matchers, o);
+    });
+  silence
+    .command('list')
+    .description('active and pending silences')
+    .option(...configOption)
+    .option('--all', 'include expired ones')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await silenceListCommand(io, o);
+    });
+  silence
+    .command('expire')
+    .description('end a silence now')
+    .argument('<id>')
+    .option(...configOption)
+    .action(async (id: string, o) => {
+      code = await silenceExpireCommand(io, id, o);
+    });
+  const incident = program.command('incident').description('incidents: list, show, ack, resolve');
+  incident
+    .command('list')
+    .description('open and acknowledged incidents')
+    .option(...configOption)
+    .option('--all', 'include resolved ones')
+    .option('--json', 'machine-readable output (with MTTA/MTTR over 30 days)')
+    .action(async (o) => {
+      code = await incidentListCommand(io, o);
+    });
+  incident
+    .command('show')
+    .description('an incident and its timeline')
+    .argument('<id>')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o) => {
+      code = await incidentShowCommand(io, id, o);
+    });
+  incident
+    .command('ack')
+    .description('acknowledge: reminders stop, new alerts still notify')
+    .argument('<id>')
+    .option(...configOption)
+    .option('--by <name>', 'who (default: $USER)')
+    .action(async (id: string, o) => {
+      code = await incidentAckCommand(io, id, o);
+    });
+  incident
+    .command('resolve')
+    .description('close an incident by hand')
+    .argument('<id>')
+    .option(...configOption)
+    .option('--by <name>', 'who (default: $USER)')
+    .action(async (id: string, o) => {
+      code = await incidentResolveCommand(io, id, o);
     });
   program
     .command('test')

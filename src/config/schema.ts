@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { guideAlertSchema } from '../alerting/rule-schema.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
 import type { Schedule } from '../core/schedule.js';
+import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { duration, labelsSchema } from './types.js';
 
@@ -122,10 +123,12 @@ export const configSchema = z
     alerts: z.array(guideAlertSchema).default([]),
     /** Prometheus rule files, as they are; globs relative to this file */
     rule_files: z.array(z.string().min(1)).default([]),
+    ...notifyFields,
     /** backup jobs, their retention and their verification schedules */
     backups: backupsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
+    checkNotify(config, ctx);
     const seen = new Map<string, number>();
     config.checks.forEach((check, i) => {
       const first = seen.get(check.name);

@@ -8,11 +8,13 @@ import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { notifyRoutes } from './routes/notify.js';
 import { queryRoutes } from './routes/query.js';
 
 const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
   CHECK_NOT_FOUND: 404,
+  NOT_FOUND: 404,
   BACKUP_JOB_NOT_FOUND: 404,
   BACKUP_NOT_FOUND: 404,
   STORE_UNREACHABLE: 503,
@@ -39,6 +41,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(alertRoutes(deps), { prefix: '/api/v1' });
   app.register(queryRoutes(deps), { prefix: '/api/v1' });
   app.register(metadataRoutes(deps), { prefix: '/api/v1' });
+  app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   app.register(backupRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { Monitor } from '../services/monitor.js';
+import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
 import type { Store } from '../store/store.js';
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   config(): LoadedConfig;
   monitor: Monitor;
   rules: RuleService;
+  /** absent in tests of other parts */
+  notifier?: Notifier;
   /** what PromQL reads: the store's samples */
   queryable: Queryable;
   metrics: Registry;

@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sample } from '../checks/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { NotificationsRepo } from '../store/notifications.js';
+import type { Notifier } from './notifier.js';
 import type { RuleService } from './rules.js';
 import type { WriteBuffer } from './write-buffer.js';
 
@@ -10,6 +12,8 @@ export function ownMetrics(parts: {
   buffer: WriteBuffer;
   version: string;
   rules?: RuleService;
+  notifier?: Notifier;
+  outbox?: Pick<NotificationsRepo, 'queue'>;
   /** the backup gauges the backup scheduler keeps from the catalogue */
   backups?: { gauges: readonly Sample[] };
 }) {
@@ -79,6 +83,51 @@ export function ownMetrics(parts: {
       }
     },
   });
+  const { notifier, outbox } = parts;
+  if (notifier) {
+    new Counter({
+      name: 'vigil_notifications_total',
+      help: 'Notification delivery attempts by channel and result (delivered, retry, dead)',
+      labelNames: ['channel', 'result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [k, n] of notifier.counters.results) {
+          const [channel, result] = k.split('\u0000') as [string, string];
+          this.inc({ channel, result }, n);
+        }
+      },
+    });
+    counter(
+      'vigil_notifications_unrouted_total',
+      'Alerts that matched no notification route',
+      () => notifier.counters.unrouted,
+    );
+    counter(
+      'vigil_notification_template_errors_total',
+      'Notification templates that failed to render (the default was used)',
+      () => notifier.counters.templateErrors,
+    );
+  }
+  if (outbox) {
+    new Gauge({
+      name: 'vigil_notification_queue_depth',
+      help: 'Notifications waiting for delivery',
+      registers: [registry],
+      async collect() {
+        this.set((await outbox.queue()).depth);
+      },
+    });
+    new Gauge({
+      name: 'vigil_notification_oldest_pending_seconds',
+      help: 'Age of the oldest notification waiting for delivery (0 when none)',
+      registers: [registry],
+      async collect() {
+        const { oldest } = await outbox.queue();
+        this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+  }
   const backupHelp: Record<string, [string, string[]]> = {
     backup_last_success_timestamp_seconds: ['When the newest good backup of a job finished', ['job']],
     backup_last_failure_timestamp_seconds: ['When the newest failed backup run of a job ended', ['job']],

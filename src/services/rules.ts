@@ -12,6 +12,8 @@ export interface RuleServiceDeps {
   beforeEvaluation?(): Promise<void>;
   record(samples: OutputSample[]): void;
   onTransitions(transitions: RuleTransition[]): void;
+  /** after every successful evaluation, with the group's alerts then (the notifier reads them) */
+  onEvaluated?(state: GroupState, ts: number): void;
   onError?(group: string, error: unknown): void;
 }
 
@@ -66,6 +68,7 @@ export class RuleService {
       const { samples, transitions } = await state.evaluate(ts, this.deps.queryable);
       this.deps.record(samples);
       if (transitions.length) this.deps.onTransitions(transitions);
+      this.deps.onEvaluated?.(state, ts);
     } catch (e) {
       this.deps.onError?.(state.group.name, e);
     }

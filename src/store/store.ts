@@ -9,10 +9,13 @@ import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
 import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
+import { incidentsRepo } from './incidents.js';
 import { migrationProvider } from './migrations/index.js';
+import { notificationsRepo } from './notifications.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
 import { samplesRepo, type TimedSample } from './samples.js';
+import { silencesRepo } from './silences.js';
 import type { Tables } from './tables.js';
 
 export interface RetentionPolicy {
@@ -52,6 +55,9 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const checks = checksRepo(db);
   const heartbeats = heartbeatsRepo(db);
   const alerts = alertsRepo(db, dialect);
+  const notifications = notificationsRepo(db, dialect);
+  const silences = silencesRepo(db);
+  const incidents = incidentsRepo(db);
   const backups = backupsRepo(db);
 
   return {
@@ -65,6 +71,9 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     rollups,
     heartbeats,
     alerts,
+    notifications,
+    silences,
+    incidents,
     backups,
 
     /**
@@ -101,6 +110,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
         samples: await samples.prune(now - policy.samples),
         heartbeats: await heartbeats.prune(now - policy.results),
         alertTransitions: await alerts.prune(now - policy.results),
+        notifications: await notifications.prune(now - policy.results),
+        silences: await silences.prune(now - policy.results),
         minuteRollups: await rollups.prune('m', now - policy.minute_rollups),
         hourRollups: await rollups.prune('h', now - policy.hour_rollups),
         dayRollups: await rollups.prune('d', now - policy.day_rollups),

@@ -64,6 +64,87 @@ export interface Tables {
     value: number | null;
     reason: string;
   };
+  notifications: {
+    id: string;
+    idempotency_key: string;
+    channel: string;
+    provider: string;
+    group_key: string;
+    /** 'firing' | 'resolved' */
+    event: string;
+    /** 'pending' | 'delivered' | 'dead' */
+    status: string;
+    /** JSON: the rendered notification, never a secret */
+    payload: string;
+    alerts: number;
+    /** JSON array of incident ids */
+    incidents: string;
+    created_at: number;
+    next_attempt_at: number;
+    attempts: number;
+    last_error: string | null;
+    finished_at: number | null;
+  };
+  notification_attempts: {
+    id: Generated<number>;
+    notification_id: string;
+    at: number;
+    duration_ms: number;
+    /** 'ok' | 'retry' | 'dead' */
+    result: string;
+    status_code: number | null;
+    error: string | null;
+  };
+  notify_log: {
+    receiver: string;
+    group_key: string;
+    /** JSON arrays of fingerprints in the last notification */
+    firing: string;
+    resolved: string;
+    sent_at: number;
+  };
+  notify_alerts: {
+    fingerprint: string;
+    rule_group: string;
+    labels: string;
+    annotations: string;
+    starts_at: number;
+    ends_at: number | null;
+  };
+  silences: {
+    id: string;
+    /** JSON array of {name, op, value} */
+    matchers: string;
+    starts_at: number;
+    ends_at: number;
+    created_by: string;
+    comment: string;
+    created_at: number;
+    updated_at: number;
+  };
+  incidents: {
+    id: Generated<number>;
+    key: string;
+    title: string;
+    severity: string;
+    /** 'open' | 'acknowledged' | 'resolved' */
+    status: string;
+    /** JSON array of the fingerprints of its alerts still firing */
+    alerts: string;
+    opened_at: number;
+    acked_at: number | null;
+    acked_by: string | null;
+    resolved_at: number | null;
+    resolved_by: string | null;
+  };
+  incident_events: {
+    id: Generated<number>;
+    incident_id: number;
+    at: number;
+    kind: string;
+    text: string;
+    actor: string | null;
+  };
   backups: {
     id: string;
     job: string;

@@ -113,7 +113,7 @@ describe('vigil init, schema, usage', () => {
     expect(readFileSync(file, 'utf8')).toBe('# mine\n');
   });
 
-  it('finds listening ports, log files and the Docker socket on a machine', () => {
+  it('finds listening ports, databases, log files, the Docker socket and a kubeconfig on a machine', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'vigil-root-'));
     mkdirSync(path.join(root, 'proc/net'), { recursive: true });
     mkdirSync(path.join(root, 'var/log/nginx'), { recursive: true });
@@ -124,18 +124,28 @@ describe('vigil init, schema, usage', () => {
         '  sl  local_address rem_address   st tx_queue rx_queue',
         '   0: 0100007F:1538 00000000:0000 0A 00000000:00000000',
         '   1: 0100007F:C350 0100007F:1538 01 00000000:00000000',
+        '   2: 0100007F:0CEA 00000000:0000 0A 00000000:00000000',
+        '   3: 0100007F:1F90 00000000:0000 0A 00000000:00000000',
       ].join('\n'),
     );
     writeFileSync(path.join(root, 'var/log/nginx/error.log'), '');
     writeFileSync(path.join(root, 'var/run/docker.sock'), '');
-    const facts = discover(root);
+    mkdirSync(path.join(root, 'home/ops/.kube'), { recursive: true });
+    writeFileSync(path.join(root, 'home/ops/.kube/config'), '');
+    const facts = discover(root, '/home/ops', {});
     expect(facts).toEqual({
-      listeningPorts: [5432],
+      listeningPorts: [3306, 5432, 8080],
       logFiles: ['/var/log/nginx/error.log'],
       dockerSocket: true,
+      kubeconfig: '/home/ops/.kube/config',
     });
     const text = starterConfig(facts);
-    expect(text).toContain('port: 5432');
+    expect(text).not.toContain('port: 5432');
+    const { config } = parseConfig(text, 'starter.yaml', {});
+    expect(config.checks.map((c) => c.kind)).toEqual(
+      expect.arrayContaining(['postgres', 'mariadb', 'docker', 'kubernetes']),
+    );
+    expect(discover(root, '/home/nobody', {}).kubeconfig).toBeUndefined();
     expect(() => parseConfig(text, 'starter.yaml', {})).not.toThrow();
   });
 

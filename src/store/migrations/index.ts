@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { StoreDialect } from '../dialects/capabilities.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-alert-transitions.js';
+import * as m003 from './003-notifications.js';
 import * as m005 from './005-backups.js';
 
 interface DialectMigration {
@@ -12,6 +13,7 @@ interface DialectMigration {
 const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-alert-transitions': m002,
+  '003-notifications': m003,
   '005-backups': m005,
 };
 

@@ -1,0 +1,209 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { describe } from '../errors.js';
+import type { NotificationsRepo, OutboxRow } from '../store/notifications.js';
+import type { Channel } from './config.js';
+import { providers } from './registry.js';
+import { DeliveryError } from './types.js';
+
+export interface DeliverySettings {
+  timeoutMs: number;
+  retry: { initial: number; max: number };
+  giveUpAfterMs: number;
+  workers: number;
+}
+
+export type DeliveryResult = 'delivered' | 'retry' | 'dead';
+
+export interface DeliveryOptions {
+  clock: Clock;
+  repo: NotificationsRepo;
+  /** the channel as configured now: secrets are read at send time, never stored with the notification */
+  channel(name: string): Channel | undefined;
+  settings(): DeliverySettings;
+  onResult?(row: OutboxRow, result: DeliveryResult, error?: string): void;
+  onError?(e: unknown): void;
+  /** for tests: the jitter source */
+  random?: () => number;
+}
+
+/** Exponential backoff with jitter: attempt n waits initial·2ⁿ (capped), scaled by 0.5–1. */
+export function backoff(attempt: number, retry: { initial: number; max: number }, random: number): number {
+  const base = Math.min(retry.max, retry.initial * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.5 + random / 2));
+}
+
+/**
+ * Delivery workers over the outbox: every pending notification is tried
+ * until a receiver accepts it, it is refused for good (400), or it is older
+ * than give_up_after — then it is dead-lettered. Each attempt and its outcome
+ * are written before the next attempt is planned, so a crash at any point
+ * only ever causes a repeat of an attempt (at-least-once), never a loss; the
+ * idempotency key lets receivers drop the repeat.
+ */
+export class DeliveryWorkers {
+  #queue: OutboxRow[] = [];
+  #inFlight = new Map<string, AbortController>();
+  #fetching = false;
+  #dirty = false;
+  #timer?: TimerHandle;
+  #stopped = true;
+  #idle: Array<() => void> = [];
+  readonly #random: () => number;
+
+  constructor(private readonly opts: DeliveryOptions) {
+    this.#random = opts.random ?? Math.random;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.kick();
+  }
+
+  /** Something was enqueued (or may be due): look now. */
+  kick(): void {
+    if (this.#stopped) return;
+    this.#dirty = true;
+    void this.#pump();
+  }
+
+  /** Resolves when nothing is in flight or queued and nothing is due now. */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#queue = [];
+    if (this.#inFlight.size) {
+      const done = this.idle();
+      const t = setTimeout(() => {
+        for (const c of this.#inFlight.values()) c.abort();
+      }, deadlineMs);
+      await done;
+      clearTimeout(t);
+    }
+  }
+
+  #isIdle(): boolean {
+    return !this.#inFlight.size && !this.#queue.length && !this.#fetching && !this.#dirty;
+  }
+
+  #settle(): void {
+    if (!this.#isIdle()) return;
+    for (const r of this.#idle.splice(0)) r();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#fetching) return;
+    const { workers } = this.opts.settings();
+    while (!this.#stopped) {
+      while (this.#queue.length && this.#inFlight.size < workers) this.#start(this.#queue.shift()!);
+      if (this.#queue.length || !this.#dirty || this.#inFlight.size >= workers) break;
+      this.#dirty = false;
+      this.#fetching = true;
+      try {
+        const now = this.opts.clock.now();
+        const rows = await this.opts.repo.due(now, workers * 4 + this.#inFlight.size);
+        this.#queue = rows.filter((r) => !this.#inFlight.has(r.id));
+        if (!this.#queue.length) await this.#sleepUntilDue(now);
+        else if (rows.length === workers * 4 + this.#inFlight.size) this.#dirty = true;
+      } catch (e) {
+        this.opts.onError?.(e);
+        this.#timer?.cancel();
+        this.#timer = this.opts.clock.setTimer(1000, () => this.kick());
+      } finally {
+        this.#fetching = false;
+      }
+    }
+    this.#settle();
+  }
+
+  async #sleepUntilDue(now: number): Promise<void> {
+    const next = await this.opts.repo.nextDue();
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    if (next === undefined) return;
+    if (next <= now) {
+      // Due already: either one we are sending (its outcome will look again) or one that just became due.
+      if (!this.#inFlight.size) this.#dirty = true;
+      return;
+    }
+    this.#timer = this.opts.clock.setTimer(next - now, () => this.kick());
+  }
+
+  #start(row: OutboxRow): void {
+    const ctl = new AbortController();
+    this.#inFlight.set(row.id, ctl);
+    void this.#deliver(row, ctl.signal).finally(() => {
+      this.#inFlight.delete(row.id);
+      this.#dirty = true;
+      void this.#pump();
+    });
+  }
+
+  async #deliver(row: OutboxRow, signal: AbortSignal): Promise<void> {
+    const settings = this.opts.settings();
+    const channel = this.opts.channel(row.channel);
+    const started = this.opts.clock.now();
+    const t0 = performance.now();
+    let result: DeliveryResult;
+    let error: string | undefined;
+    let statusCode: number | undefined;
+    if (!channel || channel.provider !== row.provider) {
+      result = 'dead';
+      error = `channel "${row.channel}" is no longer configured as ${row.provider}`;
+    } else {
+      try {
+        await providers[channel.provider].send(channel.spec as never, {
+          id: row.id,
+          idempotencyKey: row.idempotencyKey,
+          channel: row.channel,
+          payload: row.payload,
+          signal,
+          timeoutMs: settings.timeoutMs,
+        });
+        result = 'delivered';
+      } catch (e) {
+        const de = e instanceof DeliveryError ? e : new DeliveryError(describe(e), true);
+        error = de.message;
+        statusCode = de.statusCode;
+        result = de.retry ? 'retry' : 'dead';
+      }
+    }
+    const at = this.opts.clock.now();
+    let nextAttemptAt: number | undefined;
+    if (result === 'retry') {
+      nextAttemptAt = at + backoff(row.attempts, settings.retry, this.#random());
+      if (nextAttemptAt - row.createdAt > settings.giveUpAfterMs) {
+        result = 'dead';
+        error = `${error}; gave up after ${row.attempts + 1} attempts`;
+      }
+    }
+    try {
+      await this.opts.repo.attempted(
+        row.id,
+        {
+          at: Math.max(at, started),
+          durationMs: performance.now() - t0,
+          result: result === 'delivered' ? 'ok' : result,
+          statusCode: statusCode ?? null,
+          error: error ?? null,
+        },
+        result === 'retry'
+          ? { status: 'pending', nextAttemptAt }
+          : { status: result === 'delivered' ? 'delivered' : 'dead' },
+      );
+    } catch (e) {
+      // Not recorded: the row stays pending and is sent again (at-least-once).
+      this.opts.onError?.(e);
+      return;
+    }
+    this.opts.onResult?.(row, result, error);
+  }
+}

@@ -1,0 +1,30 @@
+import type { LoadedConfig } from '../config/loader.js';
+import { compileNotify } from '../notify/config.js';
+import type { NotifierSettings } from './notifier.js';
+
+const compiled = new WeakMap<LoadedConfig, NotifierSettings>();
+
+/** The notifier's view of one loaded config, compiled once per load. */
+export function notifierSettings(loaded: LoadedConfig): NotifierSettings {
+  let s = compiled.get(loaded);
+  if (!s) {
+    const c = loaded.config;
+    s = {
+      notify: compileNotify(c),
+      externalUrl: c.notifications.external_url,
+      delivery: {
+        timeoutMs: c.notifications.timeout,
+        retry: c.notifications.retry,
+        giveUpAfterMs: c.notifications.give_up_after,
+        workers: c.notifications.workers,
+      },
+      incidents: {
+        enabled: c.incidents.enabled,
+        severity: c.incidents.severity,
+        groupBy: c.incidents.group_by,
+      },
+    };
+    compiled.set(loaded, s);
+  }
+  return s;
+}

@@ -1,0 +1,308 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { NotifyAlert, OutboxPayload } from '../notify/types.js';
+import { chunk } from './chunk.js';
+import type { StoreDialect } from './dialects/capabilities.js';
+import type { Tables } from './tables.js';
+
+export type NotificationStatus = 'pending' | 'delivered' | 'dead';
+
+export interface OutboxRow {
+  id: string;
+  idempotencyKey: string;
+  channel: string;
+  provider: string;
+  groupKey: string;
+  event: 'firing' | 'resolved';
+  status: NotificationStatus;
+  payload: OutboxPayload;
+  alerts: number;
+  incidents: number[];
+  createdAt: number;
+  nextAttemptAt: number;
+  attempts: number;
+  lastError: string | null;
+  finishedAt: number | null;
+}
+
+export interface AttemptRow {
+  at: number;
+  durationMs: number;
+  result: 'ok' | 'retry' | 'dead';
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface LogEntry {
+  receiver: string;
+  groupKey: string;
+  firing: string[];
+  resolved: string[];
+  sentAt: number;
+}
+
+/** What one group flush changes, written in one transaction so a crash keeps all of it or none. */
+export interface FlushWrite {
+  /** the alerts the group holds now (upserted, so a restart finds them) */
+  alerts: NotifyAlert[];
+  /** alerts no group holds any more */
+  forget: string[];
+  log: LogEntry;
+  /** absent when nothing goes on the wire (only resolved alerts and send_resolved off) */
+  notification?: Omit<OutboxRow, 'status' | 'attempts' | 'lastError' | 'finishedAt'>;
+}
+
+export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
+  const toRow = (r: Tables['notifications']): OutboxRow => ({
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    channel: r.channel,
+    provider: r.provider,
+    groupKey: r.group_key,
+    event: r.event as OutboxRow['event'],
+    status: r.status as NotificationStatus,
+    payload: JSON.parse(r.payload) as OutboxPayload,
+    alerts: r.alerts,
+    incidents: JSON.parse(r.incidents) as number[],
+    createdAt: Number(r.created_at),
+    nextAttemptAt: Number(r.next_attempt_at),
+    attempts: r.attempts,
+    lastError: r.last_error,
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+  });
+
+  const upsertAlerts = async (trx: Transaction<Tables>, alerts: NotifyAlert[]) => {
+    const rows = alerts.map((a) => ({
+      fingerprint: a.fingerprint,
+      rule_group: a.ruleGroup,
+      labels: JSON.stringify(a.labels),
+      annotations: JSON.stringify(a.annotations),
+      starts_at: a.startsAt,
+      ends_at: a.endsAt ?? null,
+    }));
+    for (const part of chunk(rows, 6, d.maxParams))
+      await trx
+        .insertInto('notify_alerts')
+        .values(part)
+        .onConflict((oc) =>
+          oc.column('fingerprint').doUpdateSet((eb) => ({
+            labels: eb.ref('excluded.labels'),
+            annotations: eb.ref('excluded.annotations'),
+            starts_at: eb.ref('excluded.starts_at'),
+            ends_at: eb.ref('excluded.ends_at'),
+            rule_group: eb.ref('excluded.rule_group'),
+          })),
+        )
+        .execute();
+  };
+
+  return {
+    async flush(w: FlushWrite): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        if (w.alerts.length) await upsertAlerts(trx, w.alerts);
+        for (const part of chunk(w.forget, 1, d.maxParams))
+          await trx.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
+        await trx
+          .insertInto('notify_log')
+          .values({
+            receiver: w.log.receiver,
+            group_key: w.log.groupKey,
+            firing: JSON.stringify(w.log.firing),
+            resolved: JSON.stringify(w.log.resolved),
+            sent_at: w.log.sentAt,
+          })
+          .onConflict((oc) =>
+            oc.columns(['receiver', 'group_key']).doUpdateSet((eb) => ({
+              firing: eb.ref('excluded.firing'),
+              resolved: eb.ref('excluded.resolved'),
+              sent_at: eb.ref('excluded.sent_at'),
+            })),
+          )
+          .execute();
+        const n = w.notification;
+        if (n)
+          await trx
+            .insertInto('notifications')
+            .values({
+              id: n.id,
+              idempotency_key: n.idempotencyKey,
+              channel: n.channel,
+              provider: n.provider,
+              group_key: n.groupKey,
+              event: n.event,
+              status: 'pending',
+              payload: JSON.stringify(n.payload),
+              alerts: n.alerts,
+              incidents: JSON.stringify(n.incidents),
+              created_at: n.createdAt,
+              next_attempt_at: n.nextAttemptAt,
+              attempts: 0,
+              last_error: null,
+              finished_at: null,
+            })
+            .execute();
+      });
+    },
+
+    /** An alert resolved: remembered at once, so a restart before the group flushes still sends it. */
+    async resolveAlert(fingerprint: string, endsAt: number): Promise<void> {
+      await db
+        .updateTable('notify_alerts')
+        .set({ ends_at: endsAt })
+        .where('fingerprint', '=', fingerprint)
+        .execute();
+    },
+
+    /** Alerts no aggregation group holds any more. */
+    async forget(fingerprints: readonly string[]): Promise<void> {
+      for (const part of chunk(fingerprints, 1, d.maxParams))
+        await db.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
+    },
+
+    async alerts(): Promise<NotifyAlert[]> {
+      const rows = await db.selectFrom('notify_alerts').selectAll().execute();
+      return rows.map((r) => ({
+        fingerprint: r.fingerprint,
+        ruleGroup: r.rule_group,
+        labels: JSON.parse(r.labels) as Record<string, string>,
+        annotations: JSON.parse(r.annotations) as Record<string, string>,
+        startsAt: Number(r.starts_at),
+        ...(r.ends_at === null ? {} : { endsAt: Number(r.ends_at) }),
+      }));
+    },
+
+    async log(): Promise<LogEntry[]> {
+      const rows = await db.selectFrom('notify_log').selectAll().execute();
+      return rows.map((r) => ({
+        receiver: r.receiver,
+        groupKey: r.group_key,
+        firing: JSON.parse(r.firing) as string[],
+        resolved: JSON.parse(r.resolved) as string[],
+        sentAt: Number(r.sent_at),
+      }));
+    },
+
+    /** Pending notifications due by `now`, oldest first. */
+    async due(now: number, limit: number): Promise<OutboxRow[]> {
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('created_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toRow);
+    },
+
+    async nextDue(): Promise<number | undefined> {
+      const r = await db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
+    },
+
+    /** Records one attempt and the notification's new state together. */
+    async attempted(
+      id: string,
+      attempt: AttemptRow,
+      next: { status: NotificationStatus; nextAttemptAt?: number },
+    ): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('notification_attempts')
+          .values({
+            notification_id: id,
+            at: attempt.at,
+            duration_ms: attempt.durationMs,
+            result: attempt.result,
+            status_code: attempt.statusCode,
+            error: attempt.error,
+          })
+          .execute();
+        await trx
+          .updateTable('notifications')
+          .set((eb) => ({
+            status: next.status,
+            attempts: eb('attempts', '+', 1),
+            last_error: attempt.error,
+            ...(next.nextAttemptAt !== undefined ? { next_attempt_at: next.nextAttemptAt } : {}),
+            ...(next.status !== 'pending' ? { finished_at: attempt.at } : {}),
+          }))
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    async queue(): Promise<{ depth: number; oldest?: number }> {
+      const r = await db
+        .selectFrom('notifications')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return {
+        depth: Number(r?.n ?? 0),
+        ...(r?.oldest === null || r?.oldest === undefined ? {} : { oldest: Number(r.oldest) }),
+      };
+    },
+
+    /** Newest first. */
+    async list(
+      opts: { status?: NotificationStatus; channel?: string; limit?: number } = {},
+    ): Promise<OutboxRow[]> {
+      let q = db
+        .selectFrom('notifications')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(opts.limit ?? 100);
+      if (opts.status) q = q.where('status', '=', opts.status);
+      if (opts.channel) q = q.where('channel', '=', opts.channel);
+      return (await q.execute()).map(toRow);
+    },
+
+    async get(id: string): Promise<(OutboxRow & { log: AttemptRow[] }) | undefined> {
+      const r = await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const attempts = await db
+        .selectFrom('notification_attempts')
+        .selectAll()
+        .where('notification_id', '=', id)
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
+      return {
+        ...toRow(r),
+        log: attempts.map((a) => ({
+          at: Number(a.at),
+          durationMs: a.duration_ms,
+          result: a.result as AttemptRow['result'],
+          statusCode: a.status_code,
+          error: a.error,
+        })),
+      };
+    },
+
+    async prune(before: number): Promise<number> {
+      const old = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('status', '!=', 'pending')
+        .where('created_at', '<', before)
+        .execute();
+      for (const part of chunk(
+        old.map((r) => r.id),
+        1,
+        d.maxParams,
+      )) {
+        await db.deleteFrom('notification_attempts').where('notification_id', 'in', part).execute();
+        await db.deleteFrom('notifications').where('id', 'in', part).execute();
+      }
+      return old.length;
+    },
+  };
+}
+
+export type NotificationsRepo = ReturnType<typeof notificationsRepo>;

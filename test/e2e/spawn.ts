@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** The real daemon, started as a user starts it: `vigil up` from the built package. */
+const bin = path.resolve('bin/vigil.js');
+
+export interface RunningVigil {
+  child: ChildProcess;
+  url: Promise<string>;
+  exit: Promise<number | null>;
+  output(): string;
+}
+
+export function startVigil(
+  config: string,
+  env: Record<string, string> = {},
+  children: ChildProcess[] = [],
+): RunningVigil {
+  const child = spawn(process.execPath, [bin, 'up', '--config', config, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    const look = () => {
+      const m =
+        /Vigil is up: (http:\/\/\S+)/.exec(output) ??
+        /"url":"(http:\/\/[^"]+)"[^\n]*Vigil is up/.exec(output);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    child.once('exit', (code) => reject(new Error(`vigil exited ${code}: ${output}`)));
+  });
+  url.catch(() => {});
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url, exit, output: () => output };
+}
