@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { backupServiceFor } from './backup/open.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
+import { BackupScheduler } from './services/backups.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
@@ -95,6 +97,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onEvaluated: (state, ts) => notifier.observe(state.group.id, ts, state.allAlerts()),
     onError: (group, e) => log.error({ group, err: describe(e) }, 'rule group evaluation failed'),
   });
+  const backupService = backupServiceFor(loaded, store, clock, (samples) => buffer.addSamples(samples));
+  const backups = new BackupScheduler({
+    service: backupService,
+    catalogue: store.backups,
+    clock,
+    timezone: loaded.config.backups.timezone,
+    log: { info: (o, msg) => log.info(o, msg), error: (o, msg) => log.error(o, msg) },
+    recordSamples: (samples) => buffer.addSamples(samples),
+  });
+  const recovered = await backupService.recover();
+  if (recovered.cleaned || recovered.catalogued)
+    log.warn(recovered, 'backups left by a crash were cleaned up');
   const metrics = ownMetrics({
     scheduler: m.scheduler,
     buffer,
@@ -102,6 +116,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     rules,
     notifier,
     outbox: store.notifications,
+    backups,
   });
   observeLateness = (s) => metrics.lateness.observe(s);
 
@@ -138,6 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await notifier.start();
   m.start(loaded.config.checks);
   rules.start(setup.groups);
+  backups.start(loaded.config.backups.jobs);
   log.info({ url, version }, 'Vigil is up');
 
   let pruneTimer: TimerHandle | undefined;
@@ -184,13 +200,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       rules.reload(groups);
       notifier.reload();
       notifier.ruleGroupsChanged(groups.map((g) => g.id));
+      backupService.reload(next.config.backups.jobs);
+      backups.reload(next.config.backups.jobs);
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
         rotation.stop();
-        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs)]);
+        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
         await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();

@@ -17,6 +17,9 @@ export const errorCodes = {
   CHECK_NOT_FOUND: 2,
   NOT_FOUND: 2,
   LOG_NOT_FOUND: 2,
+  BACKUP_JOB_NOT_FOUND: 2,
+  BACKUP_NOT_FOUND: 2,
+  RESTORE_TARGET_LIVE: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3
@@ -26,6 +29,7 @@ export const errorCodes = {
   SERVER_LISTEN_FAILED: 3,
   LOG_UNREADABLE: 3,
   LOG_ROTATE_FAILED: 3,
+  BACKUP_FAILED: 3,
   RUNTIME: 3,
 } as const;
 

@@ -3,6 +3,8 @@ import { VigilError } from '../errors.js';
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** rewrite the current terminal line (a progress bar); only called when isTTY */
+  progress?(text: string): void;
   isTTY: boolean;
   env: Record<string, string | undefined>;
   cwd: string;

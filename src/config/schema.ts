@@ -5,6 +5,7 @@ import { type CheckKindName, checkKindNames, checkKinds } from '../checks/regist
 import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
+import { backupsSchema } from './backups.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -126,6 +127,8 @@ export const configSchema = z
     ...notifyFields,
     /** log files Vigil rotates (and `vigil logs scan` reads by default) */
     logs: z.array(logEntrySchema).default([]),
+    /** backup jobs, their retention and their verification schedules */
+    backups: backupsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
+import { backupRoutes } from './routes/backups.js';
 import { checkRoutes } from './routes/checks.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
@@ -14,6 +15,8 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
   CHECK_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  BACKUP_JOB_NOT_FOUND: 404,
+  BACKUP_NOT_FOUND: 404,
   STORE_UNREACHABLE: 503,
 };
 
@@ -39,5 +42,6 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(queryRoutes(deps), { prefix: '/api/v1' });
   app.register(metadataRoutes(deps), { prefix: '/api/v1' });
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });
+  app.register(backupRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

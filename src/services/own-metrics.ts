@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Sample } from '../checks/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { NotificationsRepo } from '../store/notifications.js';
 import type { Notifier } from './notifier.js';
@@ -13,6 +14,8 @@ export function ownMetrics(parts: {
   rules?: RuleService;
   notifier?: Notifier;
   outbox?: Pick<NotificationsRepo, 'queue'>;
+  /** the backup gauges the backup scheduler keeps from the catalogue */
+  backups?: { gauges: readonly Sample[] };
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
@@ -122,6 +125,32 @@ export function ownMetrics(parts: {
       async collect() {
         const { oldest } = await outbox.queue();
         this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+  }
+  const backupHelp: Record<string, [string, string[]]> = {
+    backup_last_success_timestamp_seconds: ['When the newest good backup of a job finished', ['job']],
+    backup_last_failure_timestamp_seconds: ['When the newest failed backup run of a job ended', ['job']],
+    backup_size_bytes: ['Size of the newest good backup of a job', ['job']],
+    backup_duration_seconds: ['How long the newest good backup of a job took', ['job']],
+    backup_verify_last_success_timestamp_seconds: [
+      'When a backup of a job last passed verification at a level',
+      ['job', 'level'],
+    ],
+    backup_verify_last_failure_timestamp_seconds: [
+      'When a backup of a job last failed verification at a level',
+      ['job', 'level'],
+    ],
+  };
+  for (const [name, [help, labelNames]] of Object.entries(backupHelp)) {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of parts.backups?.gauges ?? []) if (s.name === name) this.set({ ...s.labels }, s.value);
       },
     });
   }

@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
+import { backupsRepo } from './backups.js';
 import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
@@ -59,6 +60,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const silences = silencesRepo(db);
   const incidents = incidentsRepo(db);
   const state = checkStateRepo(db, opts.now);
+  const backups = backupsRepo(db);
 
   return {
     dialect: dialect.name,
@@ -76,6 +78,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     incidents,
     /** what checks and rotations remember across restarts */
     state,
+    backups,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

@@ -153,4 +153,28 @@ export interface Tables {
     value: string;
     updated_at: number;
   };
+  backups: {
+    id: string;
+    job: string;
+    source: string;
+    status: string;
+    started_at: number;
+    ended_at: number;
+    size: number | null;
+    sha256: string | null;
+    location: string | null;
+    manifest: string | null;
+    error: string | null;
+  };
+  backup_verifications: {
+    id: Generated<number>;
+    backup_id: string;
+    job: string;
+    level: string;
+    at: number;
+    duration_ms: number;
+    ok: number;
+    message: string;
+    target: string | null;
+  };
 }

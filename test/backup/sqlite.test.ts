@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, harness } from './harness.js';
+
+describe('sqlite backups (online backup API)', () => {
+  let h: Harness;
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'vigil-sqlite-src-'));
+    file = path.join(dir, 'app.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(`create table notes (id integer primary key, body text, created_at integer not null);`);
+    const insert = db.prepare('insert into notes (body, created_at) values (?, unixepoch())');
+    db.transaction(() => {
+      for (let i = 0; i < 5000; i++) insert.run(`note ${i} ${'x'.repeat(400)}`);
+    })();
+    db.close();
+    h = await harness([
+      {
+        name: 'app',
+        sqlite: { path: file },
+        verify: {
+          cron: '0 5 1 * *',
+          assert: ['select max(created_at) > unixepoch() - 2 * 86400 from notes'],
+          min_rows: { notes: 5000 },
+        },
+      },
+      { name: 'busy', sqlite: { path: file, max_restarts: 3 } },
+      { name: 'gone', sqlite: { path: path.join(dir, 'missing.db') } },
+    ]);
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round trip: backup, verify at every level, destroy, restore, same rows', async () => {
+    const backup = await h.service.run('app');
+    for (const level of ['checksum', 'read', 'restore'] as const) {
+      const v = await h.service.verify(backup.id, level);
+      expect(v, v.message).toMatchObject({ ok: true, level });
+    }
+    const rows = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('select id, body from notes order by id').all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = rows();
+    const db = new Database(file);
+    db.exec('delete from notes');
+    db.close();
+    await expect(h.service.restore(backup.id, file)).rejects.toMatchObject({ code: 'RESTORE_TARGET_LIVE' });
+    await h.service.restore(backup.id, file, { force: true });
+    expect(rows()).toEqual(before);
+  });
+
+  it('a corrupted backup fails read: integrity_check is not "ok"', async () => {
+    const backup = await h.service.run('app');
+    const { readFileSync } = await import('node:fs');
+    const { sha256File } = await import('../../src/backup/pipeline.js');
+    const artifact = path.join(backup.location!, 'db.sqlite');
+    const bytes = readFileSync(artifact);
+    // scribble over a page in the middle of the table's b-tree
+    bytes.fill(0x5a, 8192 + 100, 8192 + 600);
+    writeFileSync(artifact, bytes);
+    expect((await h.service.verify(backup.id, 'checksum')).ok).toBe(false);
+    const manifestFile = path.join(backup.location!, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.files[0] = { name: 'db.sqlite', ...(await sha256File(artifact)) };
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const read = await h.service.verify(backup.id, 'read');
+    expect(read.ok).toBe(false);
+    expect(read.message).toMatch(/integrity_check|malformed/);
+  });
+
+  it('detects a backup that keeps restarting on a busy database', async () => {
+    const writer = new Database(file);
+    const insert = writer.prepare('insert into notes (body, created_at) values (?, unixepoch())');
+    // Another connection writes between every step of the copy, as a busy application would.
+    let writing = true;
+    const write = () => {
+      if (!writing) return;
+      insert.run('busy');
+      setImmediate(write);
+    };
+    write();
+    try {
+      await expect(h.service.run('busy')).rejects.toMatchObject({
+        code: 'BACKUP_FAILED',
+        message: expect.stringMatching(/restarted 4 times/),
+      });
+    } finally {
+      writing = false;
+      writer.close();
+    }
+    expect(await h.store.backups.list({ job: 'busy' })).toEqual([]);
+  });
+
+  it('a missing database fails the run', async () => {
+    await expect(h.service.run('gone')).rejects.toMatchObject({ code: 'BACKUP_FAILED' });
+  });
+});
