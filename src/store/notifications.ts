@@ -70,6 +70,47 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
   });
 
+  /**
+   * Group flushes and delivery outcomes are many small writes that arrive
+   * together (a burst of alerts, a receiver coming back). They are queued and
+   * committed together, one transaction per batch; each caller's promise
+   * settles with its batch, so "written" still means committed.
+   */
+  const queue: Array<{ run: (trx: Transaction<Tables>) => Promise<void>; done: (e?: unknown) => void }> = [];
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    while (queue.length) {
+      const batch = queue.splice(0, 500);
+      try {
+        await db.transaction().execute(async (trx) => {
+          for (const w of batch) await w.run(trx);
+        });
+        for (const w of batch) w.done();
+      } catch (e) {
+        if (batch.length === 1) {
+          batch[0]!.done(e);
+          continue;
+        }
+        // One bad write must not fail the others: each on its own.
+        for (const w of batch) {
+          try {
+            await db.transaction().execute(w.run);
+            w.done();
+          } catch (err) {
+            w.done(err);
+          }
+        }
+      }
+    }
+    writing = false;
+  };
+  const write = (run: (trx: Transaction<Tables>) => Promise<void>) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ run, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!writing) void drain();
+    });
+
   const upsertAlerts = async (trx: Transaction<Tables>, alerts: NotifyAlert[]) => {
     const rows = alerts.map((a) => ({
       fingerprint: a.fingerprint,
@@ -96,8 +137,8 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
   };
 
   return {
-    async flush(w: FlushWrite): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+    flush(w: FlushWrite): Promise<void> {
+      return write(async (trx) => {
         if (w.alerts.length) await upsertAlerts(trx, w.alerts);
         for (const part of chunk(w.forget, 1, d.maxParams))
           await trx.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
@@ -205,12 +246,12 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     /** Records one attempt and the notification's new state together. */
-    async attempted(
+    attempted(
       id: string,
       attempt: AttemptRow,
       next: { status: NotificationStatus; nextAttemptAt?: number },
     ): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      return write(async (trx) => {
         await trx
           .insertInto('notification_attempts')
           .values({
