@@ -7,6 +7,20 @@ import { BackupFailed, fsyncPath } from '../pipeline.js';
 import type { BackupSource } from '../types.js';
 import { truthy } from './postgres.js';
 
+/**
+ * Every statement stays reachable for the life of the process. With better-sqlite3 12 on Node 24,
+ * a statement the garbage collector destroys while Node tears down (a worker or the process
+ * exiting) aborts it (`RemoveEnvironmentCleanupHook: Assertion (env) != nullptr`); statements
+ * that are never garbage are never destroyed that way. The store keeps its statements for the
+ * same reason (store/dialects/sqlite.ts). A few small objects per verification run.
+ */
+const held: Database.Statement[] = [];
+function prepare(db: Database.Database, sql: string): Database.Statement {
+  const stmt = db.prepare(sql);
+  held.push(stmt);
+  return stmt;
+}
+
 export interface SqliteSpec {
   path: string;
   /** give up when another connection's writes restart the copy this many times */
@@ -86,7 +100,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
       label: target,
       async assert(check) {
         db ??= new Database(target, { readonly: true, fileMustExist: true });
-        return truthy(db.prepare(check).pluck().get());
+        return truthy(prepare(db, check).pluck().get());
       },
       async drop() {
         db?.close();
@@ -111,7 +125,9 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     }
     const db = new Database(to, { readonly: true });
     try {
-      const n = db.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get() as number;
+      const n = prepare(db, "select count(*) from sqlite_master where type = 'table'")
+        .pluck()
+        .get() as number;
       return `${to} (${n} tables)`;
     } finally {
       db.close();
@@ -128,7 +144,7 @@ function integrity(file: string): string {
     throw new BackupFailed(`cannot open the backup ${file}: ${(e as Error).message}`);
   }
   try {
-    const rows = db.prepare('pragma integrity_check').pluck().all() as string[];
+    const rows = prepare(db, 'pragma integrity_check').pluck().all() as string[];
     if (rows.length !== 1 || rows[0] !== 'ok') {
       throw new BackupFailed(`integrity_check: ${rows.slice(0, 3).join('; ')}`);
     }
@@ -144,7 +160,7 @@ function integrity(file: string): string {
 function sqliteVersion(): string {
   const db = new Database(':memory:');
   try {
-    return db.prepare('select sqlite_version()').pluck().get() as string;
+    return prepare(db, 'select sqlite_version()').pluck().get() as string;
   } finally {
     db.close();
   }
