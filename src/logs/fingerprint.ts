@@ -157,8 +157,9 @@ function token(s: string, i: number, j: number, sink: Sink): number {
     sink.range(s, i, j);
     return j;
   }
-  // Ids of 8+ hex digits are ids even when they happen to hold no letter.
-  if (len >= 8 && hexOnly) {
+  // Ids of 8+ hex digits are ids even when they happen to hold no letter; shorter ones (a 7-digit
+  // payment id "65631f5") when they mix digits and hex letters.
+  if (hexOnly && (len >= 8 || (len >= 6 && digits < len))) {
     sink.text('<hex>');
     return j;
   }

@@ -28,6 +28,10 @@ describe('template', () => {
       'host app[<n>]: failed <str> at <ip>',
     );
     expect(template('ERROR  two   spaces at 03:14:15')).toBe('ERROR two spaces at <n>:<n>:<n>');
+    // short mixed hex ids are ids too; short words with a digit are not
+    expect(template('ERROR payment 65631f5 failed on e2e v1 abc123')).toBe(
+      'ERROR payment <hex> failed on e<n>e v<n> <hex>',
+    );
   });
 
   it('lines that differ only in values share one fingerprint, with first/last seen and one sample', () => {

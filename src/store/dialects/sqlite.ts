@@ -6,6 +6,17 @@ import { VigilError } from '../../errors.js';
 import type { StoreDialect } from './capabilities.js';
 import { sqliteBulkWriter } from './sqlite-bulk.js';
 
+/**
+ * Every database handle this process opened, kept reachable for the life of the process, with
+ * its statements (better-sqlite3 keeps a handle's prepared statements reachable from it, including
+ * those `db.transaction()` prepares). With better-sqlite3 12 on Node 24, a statement that the
+ * garbage collector destroys while Node tears down (a worker or the process exiting) aborts the
+ * process (`RemoveEnvironmentCleanupHook: Assertion (env) != nullptr`); objects that are never
+ * garbage are never destroyed that way. A closed handle costs a few small objects; a daemon opens
+ * one, a test run a few hundred.
+ */
+const retained: unknown[] = [];
+
 export function sqliteDialect(file: string): StoreDialect {
   let db: Database.Database;
   let statements: ReturnType<typeof reusingStatements>;
@@ -15,6 +26,7 @@ export function sqliteDialect(file: string): StoreDialect {
     if (file !== ':memory:' && !existsSync(dir)) mkdirSync(dir);
     db = new Database(file);
     statements = reusingStatements(db);
+    retained.push(db, statements);
     // Through the kept statements, not db.pragma(), whose statements the garbage collector would finalize.
     for (const pragma of [
       'journal_mode = WAL',
@@ -47,7 +59,10 @@ export function sqliteDialect(file: string): StoreDialect {
     maxParams: 32_000,
     bulkRecord(batch, extra) {
       // Prepared after migrations have created the tables, on first use.
-      bulk ??= sqliteBulkWriter(db);
+      if (!bulk) {
+        bulk = sqliteBulkWriter(db);
+        retained.push(bulk);
+      }
       bulk.record(batch, extra);
     },
     async close() {
