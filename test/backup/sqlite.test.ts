@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, harness } from './harness.js';
 
-/** Databases (and so their statements) stay reachable: see the note in src/backup/sources/sqlite.ts. */
+/** Databases and statements stay reachable: see the note in src/backup/sources/sqlite.ts. */
 const kept: object[] = [];
 function hold(db: Database.Database): Database.Database {
   kept.push(db);
@@ -23,6 +23,7 @@ describe('sqlite backups (online backup API)', () => {
     db.exec('pragma journal_mode = WAL');
     db.exec(`create table notes (id integer primary key, body text, created_at integer not null);`);
     const insert = db.prepare('insert into notes (body, created_at) values (?, unixepoch())');
+    kept.push(insert);
     db.transaction(() => {
       for (let i = 0; i < 5000; i++) insert.run(`note ${i} ${'x'.repeat(400)}`);
     })();
@@ -93,6 +94,7 @@ describe('sqlite backups (online backup API)', () => {
   it('detects a backup that keeps restarting on a busy database', async () => {
     const writer = hold(new Database(file));
     const insert = writer.prepare('insert into notes (body, created_at) values (?, unixepoch())');
+    kept.push(insert);
     // Another connection writes between every step of the copy, as a busy application would.
     let writing = true;
     const write = () => {
