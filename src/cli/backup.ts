@@ -2,11 +2,11 @@ import { backupServiceFor } from '../backup/open.js';
 import { backupSources } from '../backup/registry.js';
 import type { BackupService } from '../backup/service.js';
 import type { BackupSource } from '../backup/types.js';
+import { backupView } from '../backup/view.js';
 import { type VerifyLevel, verifyLevels } from '../config/backups.js';
 import { loadConfig } from '../config/loader.js';
 import { systemClock } from '../core/clock.js';
 import { describe as describeError, VigilError } from '../errors.js';
-import type { BackupRecord } from '../store/backups.js';
 import { openStore, type Store } from '../store/store.js';
 import { configPath } from './config-path.js';
 import { type Io, paint, table } from './output.js';
@@ -82,7 +82,7 @@ export async function backupListCommand(io: Io, job: string | undefined, opts: O
     const last = new Map<string, (typeof verifications)[number]>();
     for (const v of verifications) if (!last.has(v.backupId)) last.set(v.backupId, v);
     if (opts.json) {
-      io.out(JSON.stringify({ backups: backups.map((b) => toJson(b, last.get(b.id))) }, null, 2));
+      io.out(JSON.stringify({ backups: backups.map((b) => backupView(b, last.get(b.id))) }, null, 2));
       return 0;
     }
     if (!backups.length) {
@@ -200,23 +200,6 @@ export async function backupPruneCommand(
     io.out(`\n${decisions.length - gone} kept, ${gone} ${verb}`);
     return 0;
   });
-}
-
-function toJson(b: BackupRecord, v?: { level: string; ok: boolean; at: number; message: string }) {
-  return {
-    id: b.id,
-    job: b.job,
-    source: b.source,
-    startedAt: new Date(b.startedAt).toISOString(),
-    endedAt: new Date(b.endedAt).toISOString(),
-    durationMs: b.endedAt - b.startedAt,
-    size: b.size,
-    sha256: b.sha256,
-    location: b.location,
-    lastVerification: v
-      ? { level: v.level, ok: v.ok, at: new Date(v.at).toISOString(), message: v.message }
-      : null,
-  };
 }
 
 /** A progress line with bytes and rate on a terminal; nothing in between on a pipe. */

@@ -80,23 +80,7 @@ export const filesSource: BackupSource<FilesSpec> = {
     });
   },
 
-  async scratch() {
-    const target = await mkdtemp(path.join(tmpdir(), 'vigil-restore-'));
-    return {
-      target,
-      label: target,
-      // An assertion on a file tree: a path, relative to the tree, that must exist.
-      async assert(check) {
-        return access(path.join(target, check)).then(
-          () => true,
-          () => false,
-        );
-      },
-      async drop() {
-        await rm(target, { recursive: true, force: true });
-      },
-    };
-  },
+  scratch: treeScratch,
 
   manualSteps(spec, dir) {
     return [
@@ -140,4 +124,22 @@ async function archive(dir: string): Promise<string> {
   const name = (await readdir(dir)).find((f) => f.startsWith('files.tar.'));
   if (!name) throw new BackupFailed(`no files.tar.* in ${dir}`);
   return path.join(dir, name);
+}
+
+/** A temporary directory to restore a tree into; an assertion names a path that must exist in it. */
+export async function treeScratch() {
+  const target = await mkdtemp(path.join(tmpdir(), 'vigil-restore-'));
+  return {
+    target,
+    label: target,
+    async assert(check: string) {
+      return access(path.join(target, check)).then(
+        () => true,
+        () => false,
+      );
+    },
+    async drop() {
+      await rm(target, { recursive: true, force: true });
+    },
+  };
 }

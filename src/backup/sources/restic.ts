@@ -1,9 +1,9 @@
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { BackupFailed, capture, runPipeline, type Stage } from '../pipeline.js';
 import type { BackupSource } from '../types.js';
+import { treeScratch } from './files.js';
 
 export interface ResticSpec {
   /** the tree to back up */
@@ -102,23 +102,7 @@ export const resticSource: BackupSource<ResticSpec> = {
     }
   },
 
-  async scratch() {
-    const target = await mkdtemp(path.join(tmpdir(), 'vigil-restore-'));
-    return {
-      target,
-      label: target,
-      // As for files: a path, relative to the tree, that must exist.
-      async assert(check) {
-        return access(path.join(target, check)).then(
-          () => true,
-          () => false,
-        );
-      },
-      async drop() {
-        await rm(target, { recursive: true, force: true });
-      },
-    };
-  },
+  scratch: treeScratch,
 
   async existing(_spec, to) {
     try {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { backupView } from '../../backup/view.js';
 import { VigilError } from '../../errors.js';
 import type { AppDeps } from '../deps.js';
 
@@ -27,28 +28,7 @@ export const backupRoutes =
           keep: j.keep ?? null,
           verify: j.verify.map((v) => ({ cron: v.cron, level: v.level })),
         })),
-        backups: backups.map((b) => {
-          const v = last.get(b.id);
-          return {
-            id: b.id,
-            job: b.job,
-            source: b.source,
-            startedAt: new Date(b.startedAt).toISOString(),
-            endedAt: new Date(b.endedAt).toISOString(),
-            durationMs: b.endedAt - b.startedAt,
-            size: b.size,
-            sha256: b.sha256,
-            lastVerification: v
-              ? {
-                  level: v.level,
-                  ok: v.ok,
-                  at: new Date(v.at).toISOString(),
-                  durationMs: v.durationMs,
-                  message: v.message,
-                }
-              : null,
-          };
-        }),
+        backups: backups.map((b) => backupView(b, last.get(b.id))),
       };
     });
   };
