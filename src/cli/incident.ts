@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import { formatDuration } from '../core/duration.js';
 import { VigilError } from '../errors.js';
 import { acknowledgeIncident, incidentDetail, incidentView, resolveIncident } from '../notify/operations.js';
 import { incidentStats } from '../store/incidents.js';
 import { type Io, paint, table } from './output.js';
-import { isoTime, withStore } from './with-store.js';
+import { actor, isoTime, withStore } from './with-store.js';
 
 const color: Record<string, string> = { open: 'critical', acknowledged: 'warning', resolved: 'ok' };
 
@@ -15,15 +14,6 @@ function idOf(text: string): number {
       hint: 'ids are numbers: vigil incident list',
     });
   return id;
-}
-
-function actor(io: Io, by?: string): string {
-  if (by) return by;
-  try {
-    return io.env.USER ?? userInfo().username;
-  } catch {
-    return 'cli';
-  }
 }
 
 export async function incidentListCommand(
@@ -83,7 +73,7 @@ export async function incidentShowCommand(io: Io, id: string, opts: { config?: s
 export async function incidentAckCommand(io: Io, id: string, opts: { config?: string; by?: string }) {
   return withStore(io, opts.config, async (store) => {
     const now = Date.now();
-    const i = await acknowledgeIncident(store.incidents, idOf(id), actor(io, opts.by), now);
+    const i = await acknowledgeIncident(store.incidents, idOf(id), actor(io, opts.by) || 'cli', now);
     io.out(
       `incident ${i.id} acknowledged by ${i.ackedBy} after ${formatDuration(now - i.openedAt)}; reminders stop`,
     );
@@ -94,7 +84,7 @@ export async function incidentAckCommand(io: Io, id: string, opts: { config?: st
 export async function incidentResolveCommand(io: Io, id: string, opts: { config?: string; by?: string }) {
   return withStore(io, opts.config, async (store) => {
     const now = Date.now();
-    const i = await resolveIncident(store.incidents, idOf(id), actor(io, opts.by), now);
+    const i = await resolveIncident(store.incidents, idOf(id), actor(io, opts.by) || 'cli', now);
     io.out(`incident ${i.id} resolved by ${i.resolvedBy} after ${formatDuration(now - i.openedAt)}`);
     return 0;
   });

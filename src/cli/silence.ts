@@ -1,18 +1,8 @@
-import { userInfo } from 'node:os';
 import { parseDuration } from '../core/duration.js';
 import { VigilError } from '../errors.js';
 import { createSilence, expireSilence, silenceView } from '../notify/operations.js';
 import { type Io, table } from './output.js';
-import { withStore } from './with-store.js';
-
-function author(io: Io, given?: string): string {
-  if (given) return given;
-  try {
-    return io.env.USER ?? userInfo().username;
-  } catch {
-    return '';
-  }
-}
+import { actor, withStore } from './with-store.js';
 
 function time(text: string, flag: string): number {
   const t = Date.parse(text);
@@ -55,7 +45,7 @@ export async function silenceAddCommand(
         startsAt: opts.start ? time(opts.start, '--start') : undefined,
         endsAt: opts.until ? time(opts.until, '--until') : undefined,
         durationMs,
-        createdBy: author(io, opts.author),
+        createdBy: actor(io, opts.author),
         comment: opts.comment ?? '',
       },
       now,

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { loadConfig } from '../config/loader.js';
 import { openStore, type Store } from '../store/store.js';
 import { configPath } from './config-path.js';
@@ -20,3 +21,13 @@ export async function withStore<T>(
 
 export const isoTime = (ms: number | null) =>
   ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Who is acting, for silences and incidents: the given name, else the login name. */
+export function actor(io: Io, given?: string): string {
+  if (given) return given;
+  try {
+    return io.env.USER ?? userInfo().username;
+  } catch {
+    return '';
+  }
+}

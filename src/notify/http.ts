@@ -100,3 +100,8 @@ function brief(text: string): string {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** At most `max` characters, an ellipsis marking a cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

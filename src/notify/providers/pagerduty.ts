@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { hostOf, iso, postJson } from '../http.js';
+import { clip, hostOf, iso, postJson } from '../http.js';
 import type { Provider } from '../types.js';
 
 const spec = z.strictObject({
@@ -74,8 +74,4 @@ export const pagerdutyProvider: Provider<Spec> = {
 /** Stable per receiver and alert group, within PagerDuty's 255 characters. */
 export function pagerdutyDedupKey(receiver: string, groupKey: string): string {
   return createHash('sha256').update(`${receiver}\u0000${groupKey}`).digest('hex');
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

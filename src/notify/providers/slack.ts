@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostOf, postJson } from '../http.js';
+import { clip, hostOf, postJson } from '../http.js';
 import type { Provider } from '../types.js';
 
 const spec = z.strictObject({
@@ -44,10 +44,6 @@ export const slackProvider: Provider<Spec> = {
     );
   },
 };
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 function chunks(text: string, max: number): string[] {
   const out: string[] = [];
