@@ -20,8 +20,14 @@ export const errorCodes = {
   BACKUP_JOB_NOT_FOUND: 2,
   BACKUP_NOT_FOUND: 2,
   RESTORE_TARGET_LIVE: 2,
+  CHANGE_NOT_FOUND: 2,
+  SERVICE_NOT_FOUND: 2,
+  ROLLBACK_PLAN_REQUIRED: 2,
+  OVERRIDE_FORBIDDEN: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
+  GATE_DENIED: 1,
+  ROLLBACK_FAILED: 1,
   // the world failed us at run time: exit 3
   STORE_UNREACHABLE: 3,
   STORE_NOT_WRITABLE: 3,

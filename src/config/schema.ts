@@ -6,6 +6,7 @@ import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
+import { changesSchema, checkChanges } from './changes.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -129,9 +130,16 @@ export const configSchema = z
     logs: z.array(logEntrySchema).default([]),
     /** backup jobs, their retention and their verification schedules */
     backups: backupsSchema.prefault({}),
+    /** deployment windows, freezes, the deploy gate's requirements, announcements, maintenance */
+    changes: changesSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
+    checkChanges(
+      config.changes,
+      config.notify.map((c) => c.name),
+      ctx,
+    );
     const seen = new Map<string, number>();
     config.checks.forEach((check, i) => {
       const first = seen.get(check.name);

@@ -103,11 +103,12 @@ export function activeOccurrence(w: WindowSpec, now: number): ActiveWindow | und
   const cron = cronOf(w.cron, w.timezone);
   // croner's nextRun is strictly after its argument: a start at exactly now - duration has
   // already ended (ends are exclusive) and is rightly skipped.
-  let start = cron.nextRun(new Date(now - w.durationMs))?.getTime();
-  if (start === undefined || start > now) return undefined;
+  const first = cron.nextRun(new Date(now - w.durationMs))?.getTime();
+  if (first === undefined || first > now) return undefined;
+  let start: number = first;
   // Windows longer than their period overlap: the latest start holds the latest end.
   for (;;) {
-    const later = cron.nextRun(new Date(start))?.getTime();
+    const later: number | undefined = cron.nextRun(new Date(start))?.getTime();
     if (later === undefined || later > now) break;
     start = later;
   }

@@ -3,6 +3,7 @@ import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
 import { backupsRepo } from './backups.js';
+import { changesRepo } from './changes.js';
 import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
@@ -61,6 +62,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const incidents = incidentsRepo(db);
   const state = checkStateRepo(db, opts.now);
   const backups = backupsRepo(db);
+  const changes = changesRepo(db);
 
   return {
     dialect: dialect.name,
@@ -79,6 +81,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     /** what checks and rotations remember across restarts */
     state,
     backups,
+    /** change records and their timelines */
+    changes,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

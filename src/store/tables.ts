@@ -177,4 +177,32 @@ export interface Tables {
     message: string;
     target: string | null;
   };
+  changes: {
+    id: Generated<number>;
+    title: string;
+    service: string;
+    environment: string | null;
+    version: string | null;
+    /** 'planned' | 'in_progress' | 'ok' | 'failed' | 'rolled-back' */
+    status: string;
+    planned_at: number;
+    window_name: string | null;
+    /** JSON rollback plan, or null */
+    rollback: string | null;
+    created_by: string;
+    created_at: number;
+    started_at: number | null;
+    finished_at: number | null;
+    updated_at: number;
+  };
+  change_events: {
+    id: Generated<number>;
+    change_id: number | null;
+    at: number;
+    kind: string;
+    text: string;
+    actor: string | null;
+    /** JSON, or null */
+    data: string | null;
+  };
 }

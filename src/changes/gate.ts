@@ -1,0 +1,183 @@
+import type { VigilConfig } from '../config/schema.js';
+import { decide } from '../core/windows.js';
+import { VigilError } from '../errors.js';
+import type { StoredTransition } from '../store/alerts.js';
+import type { ChangeRecord } from '../store/changes.js';
+import type { Store } from '../store/store.js';
+import { changesOf } from './compiled.js';
+import { checkService, getChange } from './records.js';
+
+/**
+ * The deploy gate: may this change go out now? Windows and freezes (core/windows.ts), firing
+ * alerts of the configured severities for the service, open incidents, and a rollback plan when
+ * one is required. The time decided on is the server's clock, and the answer says which it used.
+ */
+
+export interface GateRequest {
+  service?: string;
+  environment?: string;
+  change?: number | string;
+  /** decide for another instant (planning, tests); default: the server's now */
+  at?: number;
+  /** break-glass: the face (CLI or HTTP) has already checked the right and says who asks */
+  override?: { reason: string; by: string; via: string };
+}
+
+export type GateReasonKind =
+  | 'freeze'
+  | 'deny_window'
+  | 'outside_allow'
+  | 'alert'
+  | 'incident'
+  | 'rollback_plan';
+
+export interface GateReason {
+  kind: GateReasonKind;
+  message: string;
+  name?: string;
+  until?: string;
+}
+
+export interface GateDecision {
+  allowed: boolean;
+  reasons: GateReason[];
+  /** the server's time when it decided */
+  decided_at: string;
+  /** the instant decided for: decided_at, or --at */
+  evaluated_at: string;
+  /** for a denial by windows or freezes: when they next allow a change (other reasons aside) */
+  next_open_at: string | null;
+  service: string | null;
+  environment: string | null;
+  change: number | null;
+  /** present when a denial was overridden */
+  override?: { by: string; via: string; reason: string };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Alerts currently firing, from the store's transitions (any node's), latest per fingerprint. */
+export async function firingAlerts(store: Store, now: number): Promise<StoredTransition[]> {
+  const history = await store.alerts.history({ from: now - 30 * 86_400_000, to: now, limit: 100_000 });
+  const latest = new Map<string, StoredTransition>();
+  for (const t of history) if (!latest.has(t.fingerprint)) latest.set(t.fingerprint, t);
+  return [...latest.values()].filter((t) => t.to === 'firing');
+}
+
+/** An alert belongs to a service through its own `service` label, or its check's. */
+export function alertService(
+  config: VigilConfig,
+  labels: Readonly<Record<string, string>>,
+): string | undefined {
+  if (labels.service) return labels.service;
+  const check = labels.check && config.checks.find((c) => c.name === labels.check);
+  return check ? check.labels.service : undefined;
+}
+
+export async function gate(
+  store: Store,
+  config: VigilConfig,
+  req: GateRequest,
+  now: number,
+): Promise<GateDecision> {
+  let record: ChangeRecord | undefined;
+  if (req.change !== undefined) record = await getChange(store, req.change);
+  if (record && req.service !== undefined && req.service !== record.service)
+    throw new VigilError('USAGE', `change ${record.id} is for ${record.service}, not ${req.service}`, {
+      hint: 'drop --service (the change names it) or pass the right change',
+    });
+  const service = req.service ?? record?.service;
+  const environment = req.environment ?? record?.environment ?? undefined;
+  checkService(config, service);
+  const at = req.at ?? now;
+  if (!Number.isFinite(at))
+    throw new VigilError('USAGE', 'not a time to decide for', {
+      hint: 'ISO 8601, e.g. 2026-12-01T22:00:00Z',
+    });
+
+  const reasons: GateReason[] = [];
+  const compiled = changesOf(config);
+  const w = decide(at, compiled.windows, compiled.freezes, { service, environment });
+  const until = w.nextOpenAt === null ? undefined : iso(w.nextOpenAt);
+  if (w.rule === 'deny')
+    for (const a of w.active)
+      reasons.push({
+        kind: a.kind === 'freeze' ? 'freeze' : 'deny_window',
+        name: a.name,
+        until: iso(a.endsAt),
+        message: `${a.kind === 'freeze' ? 'freeze' : 'deny window'} "${a.name}" is in force until ${iso(a.endsAt)}`,
+      });
+  if (w.rule === 'outside-allow')
+    reasons.push({
+      kind: 'outside_allow',
+      ...(until ? { until } : {}),
+      message: `outside every allow window${until ? `; the next opens at ${until}` : ''}`,
+    });
+
+  // Alerts and incidents are facts about now: decided only when deciding for the present.
+  const present = Math.abs(at - now) <= 60_000;
+  const severities = config.changes.require.no_firing;
+  if (present && severities.length) {
+    const firing = (await firingAlerts(store, now)).filter(
+      (t) =>
+        severities.includes(t.labels.severity ?? '') &&
+        (service === undefined || alertService(config, t.labels) === service),
+    );
+    for (const t of firing)
+      reasons.push({
+        kind: 'alert',
+        name: t.rule,
+        message: `${t.labels.severity} alert ${t.rule} is firing${service ? ` for ${service}` : ''} since ${iso(t.at)}`,
+      });
+  }
+  if (present && config.changes.require.no_open_incident)
+    for (const i of await store.incidents.list())
+      reasons.push({
+        kind: 'incident',
+        name: String(i.id),
+        message: `incident #${i.id} "${i.title}" is ${i.status === 'open' ? 'open' : 'acknowledged, not resolved'}`,
+      });
+  if (config.changes.require.rollback_plan && !record?.rollback)
+    reasons.push({
+      kind: 'rollback_plan',
+      message: record
+        ? `change ${record.id} has no rollback plan`
+        : 'a rollback plan is required: name the change record that holds it (--change <id>)',
+    });
+
+  const decision: GateDecision = {
+    allowed: reasons.length === 0,
+    reasons,
+    decided_at: iso(now),
+    evaluated_at: iso(at),
+    next_open_at: w.allowed ? null : (until ?? null),
+    service: service ?? null,
+    environment: environment ?? null,
+    change: record?.id ?? null,
+  };
+  if (req.override && !decision.allowed) {
+    const reason = req.override.reason.trim();
+    if (!reason)
+      throw new VigilError('USAGE', 'an override needs a reason', {
+        hint: 'pass --reason "why this cannot wait"',
+      });
+    decision.allowed = true;
+    decision.override = { by: req.override.by, via: req.override.via, reason };
+    await store.changes.event(record?.id ?? null, {
+      at: now,
+      kind: 'override',
+      text: `gate overridden by ${req.override.by}: ${reason}`,
+      actor: req.override.by,
+      data: { reasons, service: service ?? null, environment: environment ?? null, via: req.override.via },
+    });
+  } else if (record) {
+    await store.changes.event(record.id, {
+      at: now,
+      kind: 'gate',
+      text: decision.allowed ? 'gate: allowed' : `gate: denied (${reasons.map((r) => r.kind).join(', ')})`,
+      actor: null,
+      data: { allowed: decision.allowed, reasons },
+    });
+  }
+  return decision;
+}
