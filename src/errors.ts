@@ -23,7 +23,10 @@ export const errorCodes = {
   CHANGE_NOT_FOUND: 2,
   SERVICE_NOT_FOUND: 2,
   ROLLBACK_PLAN_REQUIRED: 2,
-  OVERRIDE_FORBIDDEN: 2,
+  UNAUTHENTICATED: 2,
+  FORBIDDEN: 2,
+  TOO_MANY_REQUESTS: 2,
+  USER_EXISTS: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   GATE_DENIED: 1,
