@@ -4,6 +4,7 @@ import { registerAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { backupRoutes } from './routes/backups.js';
+import { changeRoutes } from './routes/changes.js';
 import { checkRoutes } from './routes/checks.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
@@ -18,6 +19,8 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
   NOT_FOUND: 404,
   BACKUP_JOB_NOT_FOUND: 404,
   BACKUP_NOT_FOUND: 404,
+  CHANGE_NOT_FOUND: 404,
+  SERVICE_NOT_FOUND: 404,
   STORE_UNREACHABLE: 503,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -53,5 +56,6 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(metadataRoutes(deps), { prefix: '/api/v1' });
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   app.register(backupRoutes(deps), { prefix: '/api/v1' });
+  app.register(changeRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

@@ -1,0 +1,158 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { can } from '../../auth/roles.js';
+import { gate } from '../../changes/gate.js';
+import { availability, scheduledMaintenance } from '../../changes/maintenance.js';
+import { outboxAnnouncer } from '../../changes/outbox.js';
+import { changeView, finishChange, getChange, planChange, startChange } from '../../changes/records.js';
+import { VigilError } from '../../errors.js';
+import type { ChangeStatus } from '../../store/changes.js';
+import type { AppDeps } from '../deps.js';
+
+const usage = (message: string, hint: string) => new VigilError('USAGE', message, { hint });
+
+function time(v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const t = typeof v === 'number' ? v : Date.parse(String(v));
+  if (!Number.isFinite(t)) throw usage(`${name}: not a time`, 'ISO 8601, e.g. 2026-12-01T22:00:00Z');
+  return t;
+}
+const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/**
+ * Change records (deploy markers for charts), the deploy gate, scheduled maintenance for the
+ * status page, and availability with maintenance reported apart.
+ */
+export const changeRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const changeDeps = () => {
+      const config = deps.config().config;
+      return {
+        store: deps.store,
+        config,
+        announce: outboxAnnouncer(deps.store, config, () => deps.clock.now()),
+      };
+    };
+    const who = (req: FastifyRequest, given: unknown) => req.principal?.name ?? text(given) ?? 'api';
+
+    app.get<{
+      Querystring: { from?: string; to?: string; service?: string; status?: string; limit?: string };
+    }>('/changes', async (req) => {
+      const now = deps.clock.now();
+      const to = time(req.query.to, 'to') ?? now + 30 * 86_400_000;
+      const from = time(req.query.from, 'from') ?? to - 60 * 86_400_000;
+      const list = await deps.store.changes.list({
+        from,
+        to,
+        service: text(req.query.service),
+        status: text(req.query.status)?.split(',') as ChangeStatus[] | undefined,
+        limit: Math.min(Math.max(Number(req.query.limit ?? 500) || 500, 1), 5000),
+      });
+      return { changes: list.map(changeView) };
+    });
+
+    app.get<{ Params: { id: string } }>('/changes/:id', async (req) => {
+      const c = await getChange(deps.store, req.params.id);
+      const timeline = await deps.store.changes.timeline(c.id);
+      return {
+        ...changeView(c),
+        timeline: timeline.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      };
+    });
+
+    app.post<{ Body: Record<string, unknown> }>('/changes', async (req, reply) => {
+      const b = req.body ?? {};
+      const c = await planChange(
+        changeDeps(),
+        {
+          title: String(b.title ?? ''),
+          service: String(b.service ?? ''),
+          environment: text(b.environment),
+          version: text(b.version),
+          at: time(b.at, 'at') ?? Number.NaN,
+          window: text(b.window),
+          rollback: b.rollback,
+          createdBy: who(req, b.author),
+        },
+        deps.clock.now(),
+      );
+      return reply.status(201).send(changeView(c));
+    });
+
+    app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>(
+      '/changes/:id/start',
+      async (req) =>
+        changeView(
+          await startChange(changeDeps(), req.params.id, who(req, req.body?.author), deps.clock.now()),
+        ),
+    );
+
+    app.post<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>(
+      '/changes/:id/finish',
+      async (req) =>
+        changeView(
+          await finishChange(
+            changeDeps(),
+            req.params.id,
+            String(req.body?.status ?? 'ok'),
+            who(req, req.body?.author),
+            deps.clock.now(),
+            text(req.body?.note),
+          ),
+        ),
+    );
+
+    // Asking is reading; an override needs the change.override right, checked below.
+    app.post<{ Body: Record<string, unknown> | undefined }>(
+      '/changes/gate',
+      { config: { auth: 'read' } },
+      async (req, reply) => {
+        const b = req.body ?? {};
+        let override: { reason: string; by: string; via: string } | undefined;
+        if (b.override === true) {
+          const p = req.principal;
+          if (!p || !can(p.role, 'change.override'))
+            throw new VigilError(
+              'FORBIDDEN',
+              `${p ? `${p.name} (${p.role})` : 'an anonymous caller'} may not override the gate`,
+              {
+                hint: 'overrides need a token or login with the change.override right (admin)',
+              },
+            );
+          override = { reason: String(b.reason ?? ''), by: p.name, via: p.via };
+        }
+        const decision = await gate(
+          deps.store,
+          deps.config().config,
+          {
+            service: text(b.service),
+            environment: text(b.environment),
+            change: b.change === undefined || b.change === null ? undefined : (b.change as number | string),
+            at: time(b.at, 'at'),
+            override,
+          },
+          deps.clock.now(),
+        );
+        return reply.status(decision.allowed ? 200 : 409).send(decision);
+      },
+    );
+
+    app.get('/maintenance', { config: { auth: 'public' } }, async () => ({
+      maintenance: scheduledMaintenance(deps.config().config, deps.clock.now()),
+    }));
+
+    app.get<{ Querystring: { check?: string; from?: string; to?: string } }>('/availability', async (req) => {
+      const config = deps.config().config;
+      const check = text(req.query.check);
+      if (!check || !config.checks.some((c) => c.name === check))
+        throw new VigilError('CHECK_NOT_FOUND', `no check named "${check ?? ''}"`, {
+          hint: `checks: ${config.checks.map((c) => c.name).join(', ') || 'none'}`,
+        });
+      const now = deps.clock.now();
+      const to = time(req.query.to, 'to') ?? now;
+      const from = time(req.query.from, 'from') ?? to - 30 * 86_400_000;
+      if (from >= to)
+        throw usage('from must be before to', 'e.g. from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z');
+      return availability(deps.store, config, check, from, to);
+    });
+  };
