@@ -95,7 +95,7 @@ export async function changePlanCommand(
     title?: string;
     service?: string;
     environment?: string;
-    version?: string;
+    release?: string;
     at?: string;
     window?: string;
     rollback?: string;
@@ -110,7 +110,7 @@ export async function changePlanCommand(
         title: opts.title ?? '',
         service: opts.service ?? '',
         environment: opts.environment,
-        version: opts.version,
+        version: opts.release,
         at: time(opts.at ?? 'now', '--at')!,
         window: opts.window,
         rollback,

@@ -238,7 +238,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('record a planned change (announced to changes.announce)')
     .requiredOption('--title <text>', 'what changes')
     .requiredOption('--service <name>', 'the service it changes')
-    .option('--version <version>', 'the version or revision going out')
+    .option('--release <version>', 'the version or revision going out (also: --version <version>)')
     .option('--environment <name>', 'e.g. production')
     .option('--at <time>', 'planned start (ISO 8601, default now)')
     .option('--window <name>', 'an allow window the start must fall in')
@@ -418,7 +418,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     });
 
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(changeVersionFlag(argv));
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -428,4 +428,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     return printError(io, e, debug);
   }
+}
+
+/**
+ * `vigil change plan --version v1.2` is what the issue and people write, but commander also reads
+ * the program's own --version after a subcommand; within `change` it means the release instead.
+ */
+function changeVersionFlag(argv: string[]): string[] {
+  const at = argv.indexOf('change');
+  if (at < 2) return argv;
+  return argv.map((a, i) =>
+    i > at && a === '--version'
+      ? '--release'
+      : i > at && a.startsWith('--version=')
+        ? `--release=${a.slice(10)}`
+        : a,
+  );
 }
