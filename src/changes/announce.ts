@@ -1,14 +1,7 @@
+import type { AnnouncementMessage } from '../notify/announce.js';
 import type { ChangeRecord } from '../store/changes.js';
 
-/** One announcement, as `enqueueAnnouncement` takes it (src/notify/announce.ts). */
-export interface Announcement {
-  channels: string[];
-  key: string;
-  title: string;
-  text: string;
-  html?: string;
-  link?: string;
-}
+export type Announcement = AnnouncementMessage;
 
 /** Writes an announcement to the durable outbox; the daemon's delivery workers send it. */
 export type Announce = (msg: Announcement) => Promise<void>;
@@ -46,6 +39,7 @@ export function changeAnnouncement(
     case 'planned':
       return {
         ...base,
+        kind: 'change.planned',
         key: `change:${c.id}:planned`,
         title: `Planned change #${c.id}: ${c.title}`,
         text: `${c.createdBy} plans ${what} at ${when(c.plannedAt, zone)}${c.window ? ` in window ${c.window}` : ''}; ${owner}.`,
@@ -53,6 +47,7 @@ export function changeAnnouncement(
     case 'reminder':
       return {
         ...base,
+        kind: 'change.reminder',
         key: `change:${c.id}:reminder:${p.beforeMs}`,
         title: `Reminder: change #${c.id} starts in ${Math.round(p.beforeMs / 60_000)} min: ${c.title}`,
         text: `${what} at ${when(c.plannedAt, zone)}, by ${c.createdBy}; ${owner}.`,
@@ -60,6 +55,7 @@ export function changeAnnouncement(
     case 'started':
       return {
         ...base,
+        kind: 'change.started',
         key: `change:${c.id}:started`,
         title: `Change #${c.id} started: ${c.title}`,
         text: `${what} started at ${when(c.startedAt ?? c.plannedAt, zone)}; ${owner}.`,
@@ -67,6 +63,7 @@ export function changeAnnouncement(
     case 'rollback':
       return {
         ...base,
+        kind: 'change.rollback',
         key: `change:${c.id}:rollback`,
         title: `Rolling back change #${c.id}: ${c.title}`,
         text: `${what} is being rolled back${c.rollback ? ` to ${c.rollback.target} by ${c.rollback.owner}` : ''}.`,
@@ -74,6 +71,7 @@ export function changeAnnouncement(
     case 'finished':
       return {
         ...base,
+        kind: 'change.finished',
         key: `change:${c.id}:finished:${c.status}`,
         title: `Change #${c.id} ${c.status === 'ok' ? 'finished' : c.status}: ${c.title}`,
         text: `${what} ended ${c.status} at ${when(c.finishedAt ?? c.plannedAt, zone)}.`,

@@ -1,15 +1,14 @@
 import type { VigilConfig } from '../config/schema.js';
+import { enqueueAnnouncement } from '../notify/announce.js';
 import type { Store } from '../store/store.js';
 import type { Announce } from './announce.js';
 
 /**
  * Announcements go to the durable outbox, so the daemon's delivery workers send them with the
- * same retries as alerts. Until the outbox takes announcements, nothing is announced.
+ * same retries as alerts, whether the CLI, the API or the daemon wrote them.
  */
-export function outboxAnnouncer(
-  _store: Store,
-  _config: VigilConfig,
-  _now: () => number,
-): Announce | undefined {
-  return undefined;
+export function outboxAnnouncer(store: Store, config: VigilConfig, now: () => number): Announce {
+  return async (msg) => {
+    await enqueueAnnouncement(store, config, msg, now());
+  };
 }
