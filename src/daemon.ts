@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { sessionManager } from './auth/sessions.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
+import { startChanges } from './changes/service.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
@@ -192,6 +193,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
   });
 
+  const changes = startChanges({
+    clock,
+    store,
+    config: () => loaded.config,
+    log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
+  });
+
   let stopped: Promise<void> | undefined;
   return {
     app,
@@ -228,6 +236,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopped ??= (async () => {
         pruneTimer?.cancel();
         rotation.stop();
+        changes.stop();
         await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
         await notifier.stop(deadlineMs);
         await app.close();
