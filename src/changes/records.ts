@@ -41,16 +41,24 @@ export function parseRollbackPlan(input: unknown): RollbackPlan {
       throw usage(`the rollback plan needs ${k}: a list of commands`, hint);
     return (list as string[]).map((s) => s.trim());
   };
+  const target = text('target', 'the version or revision to return to, e.g. v1.4.2');
+  const steps = commands('steps', 'e.g. steps: ["./deploy.sh v1.4.2"]');
+  const data = text('data', 'what happens to data written since: "no schema change" or the down migration');
+  const verify = commands(
+    'verify',
+    'commands that exit 0 when the old version serves, e.g. curl -fsS …/health',
+  );
+  const owner = text('owner', 'who runs the rollback');
   const budgetText =
     typeof o.budget === 'number' ? `${o.budget}m` : text('budget', 'how long it may take, e.g. 15m');
   const budgetMs = parseDuration(budgetText);
   if (!budgetMs) throw usage(`rollback budget ${budgetText} is not a duration`, 'e.g. 15m or 1h');
   return {
-    target: text('target', 'the version or revision to return to, e.g. v1.4.2'),
-    steps: commands('steps', 'e.g. steps: ["./deploy.sh v1.4.2"]'),
-    data: text('data', 'what happens to data written since: "no schema change" or the down migration'),
-    verify: commands('verify', 'commands that exit 0 when the old version serves, e.g. curl -fsS …/health'),
-    owner: text('owner', 'who runs the rollback'),
+    target,
+    steps,
+    data,
+    verify,
+    owner,
     budgetMs,
     ...(typeof o.tested === 'string' && o.tested.trim() ? { tested: o.tested.trim() } : {}),
   };

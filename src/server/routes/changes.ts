@@ -141,18 +141,21 @@ export const changeRoutes =
       maintenance: scheduledMaintenance(deps.config().config, deps.clock.now()),
     }));
 
-    app.get<{ Querystring: { check?: string; from?: string; to?: string } }>('/availability', async (req) => {
-      const config = deps.config().config;
-      const check = text(req.query.check);
-      if (!check || !config.checks.some((c) => c.name === check))
-        throw new VigilError('CHECK_NOT_FOUND', `no check named "${check ?? ''}"`, {
-          hint: `checks: ${config.checks.map((c) => c.name).join(', ') || 'none'}`,
-        });
-      const now = deps.clock.now();
-      const to = time(req.query.to, 'to') ?? now;
-      const from = time(req.query.from, 'from') ?? to - 30 * 86_400_000;
-      if (from >= to)
-        throw usage('from must be before to', 'e.g. from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z');
-      return availability(deps.store, config, check, from, to);
-    });
+    app.get<{ Querystring: { check?: string; from?: string; to?: string } }>(
+      '/maintenance/availability',
+      async (req) => {
+        const config = deps.config().config;
+        const check = text(req.query.check);
+        if (!check || !config.checks.some((c) => c.name === check))
+          throw new VigilError('CHECK_NOT_FOUND', `no check named "${check ?? ''}"`, {
+            hint: `checks: ${config.checks.map((c) => c.name).join(', ') || 'none'}`,
+          });
+        const now = deps.clock.now();
+        const to = time(req.query.to, 'to') ?? now;
+        const from = time(req.query.from, 'from') ?? to - 30 * 86_400_000;
+        if (from >= to)
+          throw usage('from must be before to', 'e.g. from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z');
+        return availability(deps.store, config, check, from, to);
+      },
+    );
   };
