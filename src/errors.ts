@@ -29,8 +29,6 @@ export const errorCodes = {
   USER_EXISTS: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
-  GATE_DENIED: 1,
-  ROLLBACK_FAILED: 1,
   // the world failed us at run time: exit 3
   STORE_UNREACHABLE: 3,
   STORE_NOT_WRITABLE: 3,
