@@ -1,6 +1,7 @@
 import type { VigilConfig } from '../config/schema.js';
 import { decide } from '../core/windows.js';
 import { VigilError } from '../errors.js';
+import { alertFingerprint } from '../services/notifier.js';
 import type { StoredTransition } from '../store/alerts.js';
 import type { ChangeRecord } from '../store/changes.js';
 import type { Store } from '../store/store.js';
@@ -117,26 +118,36 @@ export async function gate(
   // Alerts and incidents are facts about now: decided only when deciding for the present.
   const present = Math.abs(at - now) <= 60_000;
   const severities = config.changes.require.no_firing;
-  if (present && severities.length) {
-    const firing = (await firingAlerts(store, now)).filter(
-      (t) =>
-        severities.includes(t.labels.severity ?? '') &&
-        (service === undefined || alertService(config, t.labels) === service),
-    );
-    for (const t of firing)
+  const checkIncidents = present && config.changes.require.no_open_incident;
+  const firing = present && (severities.length || checkIncidents) ? await firingAlerts(store, now) : [];
+  const ofService = (labels: Readonly<Record<string, string>>) =>
+    service === undefined || alertService(config, labels) === service;
+  if (present && severities.length)
+    for (const t of firing.filter((t) => severities.includes(t.labels.severity ?? '') && ofService(t.labels)))
       reasons.push({
         kind: 'alert',
         name: t.rule,
         message: `${t.labels.severity} alert ${t.rule} is firing${service ? ` for ${service}` : ''} since ${iso(t.at)}`,
       });
-  }
-  if (present && config.changes.require.no_open_incident)
-    for (const i of await store.incidents.list())
+  if (checkIncidents) {
+    // An incident concerns the service when one of its firing alerts does; one whose alerts
+    // cannot be told (none firing, or unknown to this store) counts for every service.
+    // incidents hold the notifier's fingerprints, computed from the same labels
+    const labelsOf = new Map(firing.map((t) => [alertFingerprint(t.labels), t.labels]));
+    for (const a of await store.notifications.alerts()) labelsOf.set(a.fingerprint, a.labels);
+    for (const i of await store.incidents.list()) {
+      const known = i.alerts.flatMap((f) => {
+        const labels = labelsOf.get(f);
+        return labels ? [labels] : [];
+      });
+      if (service !== undefined && known.length && !known.some(ofService)) continue;
       reasons.push({
         kind: 'incident',
         name: String(i.id),
         message: `incident #${i.id} "${i.title}" is ${i.status === 'open' ? 'open' : 'acknowledged, not resolved'}`,
       });
+    }
+  }
   if (config.changes.require.rollback_plan && !record?.rollback)
     reasons.push({
       kind: 'rollback_plan',

@@ -9,6 +9,7 @@ import { planChange } from '../../src/changes/records.js';
 import { parseConfig } from '../../src/config/loader.js';
 import type { VigilConfig } from '../../src/config/schema.js';
 import { VigilError } from '../../src/errors.js';
+import { alertFingerprint } from '../../src/services/notifier.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { testDatabases } from '../store/databases.js';
 
@@ -161,6 +162,24 @@ describe.each(testDatabases)('the gate on $name', (database) => {
     expect(d.reasons).toEqual([expect.objectContaining({ kind: 'incident', name: String(i.id) })]);
     await store.incidents.resolve(i.id, 'bob', inWindow);
     expect((await gate(store, config, { service: 'api' }, inWindow)).allowed).toBe(true);
+  });
+
+  it("an incident whose alerts are another service's does not deny this one", async () => {
+    const labels = { alertname: 'ServiceDown', check: 'web-http', severity: 'critical' };
+    await fire(inWindow - 60_000, 'firing', labels);
+    await store.incidents.open({
+      key: 'web',
+      title: 'web down',
+      severity: 'critical',
+      alert: alertFingerprint(labels),
+      at: inWindow - 30_000,
+    });
+    const api = await gate(store, config, { service: 'api' }, inWindow);
+    expect(api.allowed).toBe(true);
+    const web = await gate(store, config, { service: 'web' }, inWindow);
+    expect(web.reasons.map((r) => r.kind).sort()).toEqual(['alert', 'incident']);
+    // without a service every incident counts
+    expect((await gate(store, config, {}, inWindow)).reasons.map((r) => r.kind)).toContain('incident');
   });
 
   it('an unknown service is bad input', async () => {
