@@ -101,19 +101,25 @@ export function selects(sel: Selector, target: ChangeTarget): boolean {
 /** The occurrence of `w` in force at `now`, if any: the latest start s with s <= now < s + duration. */
 export function activeOccurrence(w: WindowSpec, now: number): ActiveWindow | undefined {
   const cron = cronOf(w.cron, w.timezone);
-  // croner's nextRun is strictly after its argument: a start at exactly now - duration has
-  // already ended (ends are exclusive) and is rightly skipped.
-  const first = cron.nextRun(new Date(now - w.durationMs))?.getTime();
-  if (first === undefined || first > now) return undefined;
-  let start: number = first;
-  // Windows longer than their period overlap: the latest start holds the latest end.
+  // Search from two hours before the earliest start that could still be in force: croner, asked
+  // for the next run from inside an hour that clocks repeat in autumn, skips that hour's run,
+  // so the search must begin before any DST change the occurrence may straddle.
+  let t = now - w.durationMs - dstMarginMs;
+  let found: number | undefined;
   for (;;) {
-    const later: number | undefined = cron.nextRun(new Date(start))?.getTime();
-    if (later === undefined || later > now) break;
-    start = later;
+    const s = cron.nextRun(new Date(t))?.getTime();
+    if (s === undefined || s > now) break;
+    // ends are exclusive: a start at exactly now - duration has ended
+    if (s + w.durationMs > now) found = s;
+    t = s;
   }
-  return { name: w.name, kind: w.kind, startsAt: start, endsAt: start + w.durationMs };
+  return found === undefined
+    ? undefined
+    : { name: w.name, kind: w.kind, startsAt: found, endsAt: found + w.durationMs };
 }
+
+/** More than any zone's DST shift (one hour; 30 minutes on Lord Howe Island). */
+const dstMarginMs = 2 * 3_600_000;
 
 /** Starts of `w` in (after, until], in order. */
 export function occurrences(w: WindowSpec, after: number, until: number, max = 1000): ActiveWindow[] {

@@ -217,6 +217,28 @@ describe('DST: each window in its own zone, at the instant evaluated', () => {
     expect(decide(at(t), [win({ kind: 'allow', cron, durationMs, timezone })], [], {}).allowed).toBe(allowed);
   });
 
+  it('croner runs a start in the repeated hour once, and skips it when asked from inside that hour', async () => {
+    // Observed croner 9 behaviour the engine must not inherit: Berlin's 02:30 runs at 02:30 CET
+    // (01:30Z); asked from 02:31 CEST (00:31Z), croner's next run is the following day.
+    const { Cron } = await import('croner');
+    const cron = new Cron('30 2 * * *', { timezone: 'Europe/Berlin', paused: true });
+    expect(iso(cron.nextRun(new Date(at('2026-10-24T12:00:00Z')))!.getTime())).toBe(
+      '2026-10-25T01:30:00.000Z',
+    );
+    expect(iso(cron.nextRun(new Date(at('2026-10-25T00:31:00Z')))!.getTime())).toBe(
+      '2026-10-26T01:30:00.000Z',
+    );
+    // New York's 01:30 runs at 01:30 EDT, the first of the two.
+    const ny = new Cron('30 1 * * *', { timezone: 'America/New_York', paused: true });
+    expect(iso(ny.nextRun(new Date(at('2026-10-31T12:00:00Z')))!.getTime())).toBe('2026-11-01T05:30:00.000Z');
+    // The engine still sees the occurrence in force at 02:45 CET, 75 minutes after 02:30 CEST.
+    const w = win({ kind: 'deny', cron: '30 2 * * *', durationMs: H, timezone: 'Europe/Berlin' });
+    const d = decide(at('2026-10-25T01:45:00Z'), [w], [], {});
+    expect(d.allowed).toBe(false);
+    expect(iso(d.active[0]!.startsAt)).toBe('2026-10-25T01:30:00.000Z');
+    expect(decide(at('2026-10-25T02:30:00Z'), [w], [], {}).allowed).toBe(true);
+  });
+
   it.each([
     ['Europe/Berlin', '30 2 * * *', '2026-10-24T22:00:00Z', '2026-10-25T22:00:00Z'],
     ['America/New_York', '30 1 * * *', '2026-11-01T04:00:00Z', '2026-11-02T04:00:00Z'],
