@@ -90,10 +90,11 @@ describe('bounds: [start, start + duration)', () => {
     expect(decide(at(t), [w], [], {}).allowed).toBe(allowed);
   });
   it('a window longer than its period is active across occurrences', () => {
-    const long = win({ kind: 'deny', cron: '0 * * * *', durationMs: 90 * 60_000 });
-    const d = decide(at('2026-06-10T10:20:00Z'), [long], [], {});
+    const long = win({ kind: 'deny', cron: '0 0 * * *', durationMs: 25 * H });
+    const d = decide(at('2026-06-10T00:20:00Z'), [long], [], {});
     expect(d.allowed).toBe(false);
-    expect(iso(d.active[0]!.startsAt)).toBe('2026-06-10T10:00:00.000Z');
+    // both the 9th's and the 10th's occurrences cover 00:20; the latest start holds the latest end
+    expect(iso(d.active[0]!.startsAt)).toBe('2026-06-10T00:00:00.000Z');
     // Always covered: no opening within the horizon.
     expect(d.nextOpenAt).toBeNull();
   });
