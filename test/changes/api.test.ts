@@ -173,6 +173,17 @@ describe('changes over HTTP', () => {
     });
     expect(no.statusCode).toBe(409);
     expect(no.json()).toMatchObject({ allowed: false, reasons: [{ kind: 'freeze', name: 'holidays' }] });
+    const deferred = await app.inject({
+      method: 'POST',
+      url: '/api/v1/changes/gate',
+      headers: as('viewer'),
+      payload: { service: 'orders', defer: true, at: '2026-11-27T12:00:00Z' },
+    });
+    expect(deferred.statusCode).toBe(202);
+    expect(deferred.json()).toMatchObject({ state: 'deferred', next_open_at: '2026-11-30T21:00:00.000Z' });
+    expect(Number(deferred.headers['retry-after'])).toBe(
+      (Date.parse('2026-11-30T21:00:00Z') - clock.now()) / 1000,
+    );
     const override = { ...frozen, override: true, reason: 'security fix' };
     const op = await app.inject({
       method: 'POST',

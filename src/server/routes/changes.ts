@@ -133,6 +133,24 @@ export const changeRoutes =
           },
           deps.clock.now(),
         );
+        // A deployment-protection-rule style answer: a denial only by the calendar is "not yet",
+        // 202 with Retry-After until next_open_at, so a waiting job retries instead of failing.
+        const calendar = ['freeze', 'deny_window', 'outside_allow'];
+        if (
+          b.defer === true &&
+          !decision.allowed &&
+          decision.next_open_at &&
+          decision.reasons.every((r) => calendar.includes(r.kind))
+        ) {
+          const seconds = Math.max(
+            1,
+            Math.ceil((Date.parse(decision.next_open_at) - deps.clock.now()) / 1000),
+          );
+          return reply
+            .status(202)
+            .header('retry-after', String(seconds))
+            .send({ ...decision, state: 'deferred', retry_after_seconds: seconds });
+        }
         return reply.status(decision.allowed ? 200 : 409).send(decision);
       },
     );
