@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { dayRange, type FreezeSpec, parseDate, type WindowSpec, zonedTime } from '../core/windows.js';
-import { parseMatcher } from '../notify/matchers.js';
+import { compileMatchers, parseMatcher } from '../notify/matchers.js';
 import { duration } from './types.js';
 
 /**
@@ -240,16 +240,26 @@ export function checkChanges(c: ChangesInput, channels: readonly string[], ctx: 
         message: `maintenance "${m.name}" ends before it starts`,
         params: { hint: 'until is the end of the maintenance, after from' },
       });
-    m.silence.forEach((text, j) => {
-      const parsed = parseMatcher(text);
-      if (typeof parsed === 'string')
+    const parsed = m.silence.map((text, j) => {
+      const matcher = parseMatcher(text);
+      if (typeof matcher === 'string')
         ctx.addIssue({
           code: 'custom',
           path: at('maintenance', i, 'silence', j),
-          message: parsed,
+          message: matcher,
           params: { hint: 'name="value", name!="value", name=~"regex" or name!~"regex"' },
         });
+      return matcher;
     });
+    const matchers = parsed.filter((p) => typeof p !== 'string');
+    // Alertmanager's rule, as `vigil silence add` applies it: never silence everything.
+    if (matchers.length && matchers.length === parsed.length && compileMatchers(matchers)({}))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('maintenance', i, 'silence'),
+        message: 'these matchers match every alert',
+        params: { hint: 'add a matcher that names something, e.g. check="orders-db"' },
+      });
   });
 }
 

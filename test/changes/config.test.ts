@@ -87,6 +87,7 @@ changes:
   maintenance:
     - { name: m, cron: "0 3 * * 0" }
     - { name: n, from: 2026-12-01T05:00, until: 2026-12-01T03:00, silence: ["oops"] }
+    - { name: o, cron: "0 3 * * 0", duration: 1h, silence: ['severity=~".*"'] }
 `);
     expect(problems).toEqual([
       'vigil.yaml:3:33: changes.windows[0].allow.cron: a window cron has 5 fields, not 6',
@@ -100,6 +101,7 @@ changes:
       'vigil.yaml:13:7: changes.maintenance[0]: maintenance "m" needs cron + duration, or from + until',
       'vigil.yaml:14:49: changes.maintenance[1].until: maintenance "n" ends before it starts',
       'vigil.yaml:14:77: changes.maintenance[1].silence[0]: "oops" is not a matcher',
+      'vigil.yaml:15:60: changes.maintenance[2].silence: these matchers match every alert',
     ]);
   });
 });
