@@ -29,8 +29,9 @@ export function maintenanceBetween(
   for (const m of list) {
     const w = m.window;
     if ('cron' in w) {
-      // an occurrence that started up to one duration before `from` still overlaps it
-      for (const o of occurrences(w, from - w.durationMs, to))
+      // an occurrence that started up to one duration before `from` still overlaps it; two more
+      // hours so that a search starting inside an hour repeated by DST misses none
+      for (const o of occurrences(w, from - w.durationMs - 2 * 3_600_000, to))
         if (o.endsAt > from)
           out.push({ name: m.name, title: m.title, startsAt: o.startsAt, endsAt: o.endsAt, spec: m });
     } else if (w.endsAt > from && w.startsAt <= to)

@@ -21,7 +21,8 @@ import { Cron } from 'croner';
  * elapsed time, so a 22:00 + 4h window ends at 01:00 local on the night clocks go back and
  * at 03:00 on the night they go forward. On spring-forward days a start inside the skipped
  * hour moves forward by the gap (02:30 Europe/Berlin fires at 03:30 CEST); on fall-back days
- * a start inside the repeated hour fires once, never twice.
+ * a start inside the repeated hour fires once, never twice (croner 9 picks 02:30 CET in
+ * Berlin but 01:30 EDT in New York: the tests pin both).
  */
 
 export type WindowKind = 'allow' | 'deny';
