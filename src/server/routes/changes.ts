@@ -69,7 +69,7 @@ export const changeRoutes =
           service: String(b.service ?? ''),
           environment: text(b.environment),
           version: text(b.version),
-          at: time(b.at, 'at') ?? Number.NaN,
+          at: time(b.at, 'at') ?? deps.clock.now(),
           window: text(b.window),
           rollback: b.rollback,
           createdBy: who(req, b.author),
