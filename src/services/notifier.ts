@@ -33,6 +33,8 @@ export interface NotifierDeps {
   incidents: IncidentsRepo;
   settings(): NotifierSettings;
   log: NotifierLog;
+  /** told after an incident opened or closed, so the dashboard can show it live */
+  onIncidentChange?(): void;
   /** for tests: the delivery jitter source */
   random?: () => number;
 }
@@ -251,7 +253,7 @@ export class Notifier {
     this.#alerts.set(alert.fingerprint, alert);
     this.#member(alert.ruleGroup).add(alert.fingerprint);
     this.dispatcher.ingest(alert);
-    this.#track(this.incidents.fired(alert, at));
+    this.#track(this.incidents.fired(alert, at).then(() => this.deps.onIncidentChange?.()));
   }
 
   #resolve(alert: NotifyAlert, at: number): void {
@@ -259,7 +261,7 @@ export class Notifier {
     this.#alerts.set(alert.fingerprint, resolved);
     this.#byGroup.get(alert.ruleGroup)?.delete(alert.fingerprint);
     this.#track(this.deps.notifications.resolveAlert(alert.fingerprint, at));
-    this.#track(this.incidents.resolved(resolved, at));
+    this.#track(this.incidents.resolved(resolved, at).then(() => this.deps.onIncidentChange?.()));
     this.dispatcher.ingest(resolved);
   }
 
