@@ -30,6 +30,8 @@ export const webRoutes =
     await app.register(fastifyStatic, {
       root,
       wildcard: false,
+      // our own cache-control below, not send's default max-age=0
+      cacheControl: false,
       index: false,
       setHeaders(res, file) {
         res.setHeader(
