@@ -17,6 +17,8 @@ interface Detail {
 
 interface Series {
   range: string;
+  from: number;
+  to: number;
   series: { t: number[]; avgMs: number[]; maxMs: number[]; availability: (number | null)[] };
   alerts: { at: number; rule: string; from: string; to: string; value: number | null }[];
   failures: { at: number; status: string; durationMs: number; message: string }[];
@@ -137,6 +139,8 @@ export function CheckPage({ name }: { name: string }) {
       {series ? (
         series.series.t.length ? (
           <LatencyChart
+            from={series.from}
+            to={series.to}
             t={series.series.t}
             avg={series.series.avgMs}
             max={series.series.maxMs}

@@ -217,7 +217,13 @@ function CheckLine({ c }: { c: CheckRow }) {
         {percent(c.availability)}
       </span>
       <span class="when">{ago(c.lastAt)}</span>
-      {c.firing ? <span class="firing">🔥 {c.firing}</span> : <span class="firing" />}
+      {c.firing ? (
+        <span class="firing" title="firing alerts">
+          ▲ {c.firing}
+        </span>
+      ) : (
+        <span class="firing" />
+      )}
       {c.message ? (
         <span class="msg" title={c.message}>
           {c.message}

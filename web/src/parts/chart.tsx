@@ -15,7 +15,11 @@ export function LatencyChart({
   max,
   markers,
   label,
+  from,
+  to,
 }: {
+  from: number;
+  to: number;
   t: number[];
   avg: (number | null)[];
   max: (number | null)[];
@@ -32,12 +36,15 @@ export function LatencyChart({
       {
         width: Math.max(280, el.clientWidth),
         height: 260,
+        // The whole chosen range, even when the check has run for only part of it.
+        scales: { x: { time: true, range: () => [from / 1000, to / 1000] } },
         series: [
           {},
           {
             label: 'avg',
             stroke: colour('--chart-avg', '#2563eb'),
             width: 1.5,
+            points: { show: t.length < 120 },
             value: (_u, v) => (v == null ? '—' : `${v} ms`),
           },
           {
@@ -79,6 +86,6 @@ export function LatencyChart({
       window.removeEventListener('resize', resize);
       plot.destroy();
     };
-  }, [t, avg, max, markers]);
+  }, [t, avg, max, markers, from, to]);
   return <figure ref={ref} class="chart" aria-label={label} data-testid="latency-chart" />;
 }

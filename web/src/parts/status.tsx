@@ -8,11 +8,11 @@ const looks: Record<string, { icon: string; word: string }> = {
   down: { icon: '✕', word: 'Down' },
   unknown: { icon: '?', word: 'Unknown' },
   pending: { icon: '…', word: 'Pending' },
-  firing: { icon: '🔥', word: 'Firing' },
+  firing: { icon: '▲', word: 'Firing' },
   open: { icon: '●', word: 'Open' },
   acknowledged: { icon: '◐', word: 'Acknowledged' },
   resolved: { icon: '✓', word: 'Resolved' },
-  active: { icon: '🔇', word: 'Active' },
+  active: { icon: '■', word: 'Active' },
   expired: { icon: '–', word: 'Expired' },
 };
 
