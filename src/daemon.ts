@@ -2,6 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { sessionManager } from './auth/sessions.js';
+import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
@@ -33,6 +35,8 @@ export interface Daemon {
   app: FastifyInstance;
   url: string;
   config(): LoadedConfig;
+  /** set on the first start of a store: the admin created then, with its password when Vigil chose it */
+  firstAdmin?: { name: string; password?: string };
   /** re-read the config file; an invalid one is refused and the running one kept */
   reload(): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
@@ -135,7 +139,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   observeLateness = (s) => metrics.lateness.observe(s);
 
+  const firstAdmin = await ensureFirstAdmin(store, opts.env ?? process.env, clock.now());
+  const authSettings = () => {
+    const a = loaded.config.server.auth;
+    return {
+      metrics: a.metrics,
+      loginAttemptsPerMinute: a.login_attempts_per_minute,
+      sessionTtlMs: a.session_ttl,
+    };
+  };
   const app = buildApp({
+    auth: {
+      store,
+      sessions: sessionManager(store, loaded.config.server.auth.session_ttl),
+      now: () => clock.now(),
+      settings: authSettings,
+    },
     store,
     clock,
     config: () => loaded,
@@ -195,6 +214,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     app,
     url,
+    ...(firstAdmin ? { firstAdmin } : {}),
     config: () => loaded,
     async reload() {
       let next: LoadedConfig;

@@ -20,6 +20,10 @@ export const errorCodes = {
   BACKUP_JOB_NOT_FOUND: 2,
   BACKUP_NOT_FOUND: 2,
   RESTORE_TARGET_LIVE: 2,
+  UNAUTHENTICATED: 2,
+  FORBIDDEN: 2,
+  TOO_MANY_REQUESTS: 2,
+  USER_EXISTS: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3

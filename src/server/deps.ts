@@ -8,6 +8,7 @@ import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
 import type { Store } from '../store/store.js';
+import type { AuthDeps } from './auth.js';
 
 /** Everything the HTTP face needs, passed in: `buildApp(deps)` never listens or reads globals. */
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   queryable: Queryable;
   metrics: Registry;
   version: string;
+  /** login for /api and /metrics; absent only in tests of other parts, where the API is open */
+  auth?: AuthDeps;
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
   /** live events for `/api/v1/events`; absent in tests of other parts */

@@ -8,16 +8,13 @@ import type { AppDeps } from '../deps.js';
  * The dashboard's built files (dist/web) from `/`. Vite names every asset by
  * its content hash, so `/assets/*` is cached for a year; index.html is never
  * cached, so a new release is picked up on the next load. Any other GET that
- * is not an API path or a file is a client route and gets index.html. These
- * files are public: the login page must load before anyone is logged in; the
- * data behind it is what the API guards.
+ * is not an API path or a file is a client route and gets index.html. Only
+ * /api/ is guarded: the login page must load before anyone is logged in, and
+ * these files hold no data.
  */
 export const webRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRoute', (route) => {
-      route.config = { ...(route.config as object), auth: 'public' } as typeof route.config;
-    });
     const root = deps.webRoot;
     if (!root || !existsSync(path.join(root, 'index.html'))) {
       app.get('/', async (_req, reply) =>
