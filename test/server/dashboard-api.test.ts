@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionManager } from '../../src/auth/sessions.js';
+import { addUser } from '../../src/auth/users.js';
 import type { CheckResult } from '../../src/checks/types.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
@@ -228,5 +230,72 @@ describe('dashboard API', () => {
     expect(received).toContain('event: incident\ndata: {"type":"incident","id":4');
     // the listener is gone once the browser goes away
     await expect.poll(() => events.size).toBe(0);
+  });
+});
+
+describe('dashboard API behind login', () => {
+  let app: FastifyInstance;
+  let store: Store;
+  let webRoot: string;
+  const clock = new FakeClock(now);
+
+  beforeAll(async () => {
+    webRoot = mkdtempSync(path.join(tmpdir(), 'vigil-web-'));
+    writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>Vigil</title>');
+    const loaded = parseConfig(yaml, 'vigil.yaml', { API_PASSWORD: 'x' });
+    store = await openStore('sqlite::memory:');
+    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
+    const rules = new RuleService({
+      clock,
+      queryable: store.queryable,
+      record: () => {},
+      onTransitions: () => {},
+    });
+    app = buildApp({
+      auth: {
+        store,
+        sessions: sessionManager(store, 3_600_000),
+        now: () => clock.now(),
+        settings: () => ({ metrics: 'public', loginAttemptsPerMinute: 5, sessionTtlMs: 3_600_000 }),
+      },
+      store,
+      clock,
+      config: () => loaded,
+      monitor,
+      rules,
+      queryable: store.queryable,
+      metrics: new Registry(),
+      version: '0.0.0-test',
+      events: new EventHub(),
+      webRoot,
+    });
+    await addUser(store, 'vic', 'viewer', 'viewer password 1', now);
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('keeps the status page and the dashboard files public, and every data endpoint behind login', async () => {
+    expect((await app.inject('/api/v1/status')).statusCode).toBe(200);
+    for (const route of ['/', '/checks/api', '/status']) {
+      const r = await app.inject(route);
+      expect([route, r.statusCode]).toEqual([route, 200]);
+      expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+    for (const route of ['/api/v1/overview', '/api/v1/checks/api/series', '/api/v1/events']) {
+      const r = await app.inject(route);
+      expect([route, r.statusCode]).toEqual([route, 401]);
+    }
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { user: 'vic', password: 'viewer password 1' },
+    });
+    const cookie = login.cookies.find((c) => c.name === 'vigil_session')!;
+    const overview = await app.inject({ url: '/api/v1/overview', cookies: { vigil_session: cookie.value } });
+    expect(overview.statusCode).toBe(200);
+    expect(overview.json().counts.checks).toBe(3);
   });
 });
