@@ -149,7 +149,10 @@ export function rollupsRepo(db: Kysely<Tables>, d: StoreDialect) {
         .selectFrom('rollups')
         .selectAll()
         .where('check_name', '=', check)
-        .where('resolution', '=', res)
+        // `resolution || ''` (the same value on both dialects) keeps SQLite's planner, which has
+        // no statistics, from scanning the primary key (resolution, bucket, …) across every check:
+        // with it, the rollups_by_check index reads only this check's rows (0.7 s → 20 ms at 5,000).
+        .where(sql`resolution || ''`, '=', res)
         .where('bucket', '>=', bucketOf(from, res))
         .where('bucket', '<', to)
         .orderBy('bucket')

@@ -97,13 +97,13 @@ status_page:
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const row = page.locator('li[data-check="shop-api"]');
     await row.and(page.locator('[data-status="ok"]')).waitFor();
-    expect(await row.locator('.badge').innerText()).toContain('Up');
+    expect(await row.locator('.badge').textContent()).toContain('Up');
     await shot('02-overview-up');
 
     // The target goes down: the row turns red live (server-sent events, no reload).
     target.set(false);
     await row.and(page.locator('[data-status="critical"]')).waitFor({ timeout: 15_000 });
-    expect(await row.locator('.badge').innerText()).toContain('Down');
+    expect(await row.locator('.badge').textContent()).toContain('Down');
     await page
       .getByTestId('count-firing')
       .filter({ hasText: /^[1-9]/ })
@@ -141,14 +141,14 @@ status_page:
     await incident.getByText('Acknowledged').waitFor();
     await incident.getByRole('link').first().click();
     await page.locator('.timeline li').first().waitFor();
-    expect(await page.locator('.timeline').innerText()).toMatch(/acknowledged/i);
+    expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged/i);
     await shot('07-incident');
 
     // The public status page: down now, up once the target recovers; never the target's address.
     await page.getByRole('link', { name: 'Status page' }).click();
     const headline = page.getByTestId('status-headline');
     await expect.poll(() => headline.getAttribute('data-state')).toBe('down');
-    expect(await page.locator('main').innerText()).not.toMatch(/127\.0\.0\.1|health|503|shop-db/);
+    expect(await page.locator('main').textContent()).not.toMatch(/127\.0\.0\.1|health|503|shop-db/);
     await shot('08-status-down');
     target.set(true);
     await expect

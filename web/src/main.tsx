@@ -1,9 +1,8 @@
-import { render } from 'preact';
+import { type ComponentType, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Me, setSession, whenUnauthorized, whoAmI } from './api';
 import { startLive, stopLive } from './live';
 import { AlertsPage } from './pages/alerts';
-import { CheckPage } from './pages/check';
 import { IncidentPage, IncidentsPage } from './pages/incidents';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
@@ -12,6 +11,26 @@ import { StatusPublicPage } from './pages/status';
 import { interceptLinks, navigate, usePath } from './router';
 import { setCurrent } from './session';
 import './style.css';
+
+/**
+ * A page loaded on first use: the check page brings uPlot, which the overview
+ * (the page most people open first) does not need to download or compile.
+ */
+function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let Loaded: ComponentType<P> | undefined;
+  let loading: Promise<void> | undefined;
+  return (props: P) => {
+    const [, setReady] = useState(false);
+    if (Loaded) return <Loaded {...props} />;
+    loading ??= load().then((c) => {
+      Loaded = c;
+    });
+    void loading.then(() => setReady(true));
+    return <p aria-busy="true">Loading…</p>;
+  };
+}
+
+const CheckPage = lazy(() => import('./pages/check').then((m) => m.CheckPage));
 
 const nav = [
   ['/', 'Overview'],

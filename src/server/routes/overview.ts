@@ -1,9 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { bucketOf, resolutions } from '../../core/buckets.js';
+import { Cached } from '../../services/cached.js';
 import type { AppDeps } from '../deps.js';
 
 /** Hourly sparkline: the 24 whole hours before this one plus the hour in progress. */
 const sparkHours = 25;
+/** How stale the sparklines may be: they show hours, and a run's status shows live anyway. */
+const sparkTtlMs = 30_000;
 
 /**
  * `GET /api/v1/overview`: everything the dashboard's first screen shows, in one
@@ -13,12 +16,28 @@ const sparkHours = 25;
 export const overviewRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    app.get('/overview', async () => {
+    const hourly = new Cached(
+      () => {
+        const now = deps.clock.now();
+        return deps.store.rollups.grid(
+          'h',
+          bucketOf(now, 'h') - sparkHours * resolutions.h,
+          now + resolutions.h,
+        );
+      },
+      deps.clock,
+      sparkTtlMs,
+      (e) => app.log.error({ err: e }, 'reading the overview sparklines failed; showing the previous ones'),
+    );
+    // Every check's latest state as stored (other nodes' runs included), re-read at most every
+    // 2 s; this node's own newer runs are laid over it from the monitor, so nothing shown is late.
+    const stored = new Cached(() => deps.store.checks.all(), deps.clock, 2000);
+    app.get('/overview', { schema: { response: { 200: overviewSchema } } }, async () => {
       const now = deps.clock.now();
       const first = bucketOf(now, 'h') - (sparkHours - 1) * resolutions.h;
       const [states, grid, incidents] = await Promise.all([
-        deps.store.checks.all(),
-        deps.store.rollups.grid('h', first, now + 1),
+        stored.get(),
+        hourly.get(),
         deps.store.incidents.list({ limit: 10_000 }),
       ]);
       const last = new Map(states.map((s) => [s.name, s.last]));
@@ -50,7 +69,12 @@ export const overviewRoutes =
 
       const byStatus: Record<string, number> = { ok: 0, warning: 0, critical: 0, unknown: 0, pending: 0 };
       const rows = checks.map((c, ci) => {
-        const l = last.get(c.name);
+        const run = deps.monitor.lastResult(c.name);
+        const kept = last.get(c.name);
+        const l =
+          run && run.startedAt >= (kept?.at ?? 0)
+            ? { at: run.startedAt, status: run.status, durationMs: run.durationMs, message: run.message }
+            : kept;
         const status = l?.status ?? 'pending';
         byStatus[status] = (byStatus[status] ?? 0) + 1;
         let r = 0;
@@ -95,3 +119,38 @@ export const overviewRoutes =
       };
     });
   };
+
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+/**
+ * The payload's shape, so Fastify serialises it with a compiled serialiser:
+ * at 5,000 checks, generic JSON.stringify was a third of the request's time.
+ */
+const overviewSchema = {
+  type: 'object',
+  properties: {
+    generatedAt: { type: 'number' },
+    sparkStart: { type: 'number' },
+    sparkStepMs: { type: 'number' },
+    counts: { type: 'object', additionalProperties: { type: 'number' } },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          status: { type: 'string' },
+          lastAt: nullableNumber,
+          lastMs: nullableNumber,
+          message: { type: 'string' },
+          availability: nullableNumber,
+          spark: { type: 'array', items: nullableNumber },
+          firing: { type: 'number' },
+        },
+        required: ['name', 'kind', 'labels', 'status', 'lastAt', 'lastMs', 'availability', 'spark', 'firing'],
+      },
+    },
+  },
+} as const;

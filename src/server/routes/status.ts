@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CheckConfig } from '../../config/schema.js';
 import { bucketOf, resolutions } from '../../core/buckets.js';
+import { Cached } from '../../services/cached.js';
 import type { AppDeps } from '../deps.js';
 
 const days = 90;
@@ -19,6 +20,17 @@ const rank: Record<PublicState, number> = { up: 0, unknown: 1, degraded: 2, down
 export const statusRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
+    // Daily bars change once a day; a minute's staleness spares the store a scan per visitor.
+    const daily = new Cached(
+      () => {
+        const now = deps.clock.now();
+        return deps.store.rollups.grid('d', bucketOf(now, 'd') - days * resolutions.d, now + resolutions.d);
+      },
+      deps.clock,
+      60_000,
+      (e) => app.log.error({ err: e }, 'reading the status page history failed; showing the previous one'),
+    );
+    const latest = new Cached(() => deps.store.checks.all(), deps.clock, 5000);
     app.get('/status', { config: { auth: 'public' } }, async (_req, reply) => {
       const { config } = deps.config();
       const page = config.status_page;
@@ -29,10 +41,7 @@ export const statusRoutes =
         checks: config.checks.filter((c) => (g.checks ? g.checks.includes(c.name) : matches(c, g.match!))),
       }));
       const shown = new Set(groups.flatMap((g) => g.checks.map((c) => c.name)));
-      const [states, grid] = await Promise.all([
-        deps.store.checks.all(),
-        shown.size ? deps.store.rollups.grid('d', first, now + 1) : undefined,
-      ]);
+      const [states, grid] = await Promise.all([latest.get(), shown.size ? daily.get() : undefined]);
       const status = new Map(states.map((s) => [s.name, s.last?.status]));
       const perDay = new Map<string, { runs: number[]; up: number[] }>();
       for (const name of shown) perDay.set(name, { runs: Array(days).fill(0), up: Array(days).fill(0) });

@@ -27,6 +27,8 @@ interface Overview {
 
 type Row = { header: string; count: number; down: number } | { check: CheckRow };
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const order: Record<string, number> = { critical: 0, unknown: 1, warning: 2, pending: 3, ok: 4 };
 
 export function OverviewPage() {
@@ -98,8 +100,9 @@ export function OverviewPage() {
       list.push(c);
     }
     const out: Row[] = [];
-    for (const [g, list] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-      list.sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9) || a.name.localeCompare(b.name));
+    // Code-unit order, not localeCompare: at 5,000 checks the collator is most of the sort's time.
+    for (const [g, list] of [...groups].sort(([a], [b]) => compare(a, b))) {
+      list.sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9) || compare(a.name, b.name));
       out.push({ header: g, count: list.length, down: list.filter((c) => c.status === 'critical').length });
       for (const c of list) out.push({ check: c });
     }
