@@ -52,11 +52,16 @@ export function CheckPage({ name }: { name: string }) {
   }, [name]);
 
   useEffect(() => {
-    api<{ checks: { name: string; status: string; message: string | null }[] }>('/checks').then(
-      (r) => {
-        const c = r.checks.find((x) => x.name === name);
-        if (c) setStatus({ status: c.status, message: c.message });
-      },
+    // The newest run only (not /checks, which lists every check: thousands of them).
+    api<{ results: { status: string; message: string }[] }>(
+      `/checks/${encodeURIComponent(name)}/results?from=0&limit=1`,
+    ).then(
+      (r) =>
+        setStatus(
+          r.results[0]
+            ? { status: r.results[0].status, message: r.results[0].message }
+            : { status: 'pending', message: null },
+        ),
       () => {},
     );
   }, [name, tick]);
