@@ -222,6 +222,11 @@ export class Notifier {
     return [...this.#alerts.values()];
   }
 
+  /** Alerts Vigil raises about itself (NotificationFailing) that are firing now. */
+  ownAlerts(): NotifyAlert[] {
+    return this.alerts().filter((a) => a.ruleGroup === internalGroup && a.endsAt === undefined);
+  }
+
   /** Waits for writes started by observe() (tests). */
   async settled(): Promise<void> {
     while (this.#pending.size) await Promise.all([...this.#pending]);

@@ -264,6 +264,10 @@ inhibit_rules:
       channel: 'hook',
     });
     expect(ops[0]!.body.title).toBe('[FIRING:1] NotificationFailing');
+    // and it is listed with the other firing alerts
+    expect(h.notifier.ownAlerts().map((a) => a.labels)).toEqual([
+      { alertname: 'NotificationFailing', channel: 'hook', severity: 'warning' },
+    ]);
   });
 
   it('gives up after give_up_after and dead-letters', async () => {
