@@ -6,6 +6,7 @@ import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
+import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -141,9 +142,12 @@ export const configSchema = z
     logs: z.array(logEntrySchema).default([]),
     /** backup jobs, their retention and their verification schedules */
     backups: backupsSchema.prefault({}),
+    /** the public status page at /status: its title and the groups of checks it shows */
+    status_page: statusPageSchema,
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
+    checkStatusPage(config, ctx);
     const seen = new Map<string, number>();
     config.checks.forEach((check, i) => {
       const first = seen.get(check.name);
