@@ -7,6 +7,7 @@ import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { changesSchema, checkChanges } from './changes.js';
+import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -144,9 +145,12 @@ export const configSchema = z
     backups: backupsSchema.prefault({}),
     /** deployment windows, freezes, the deploy gate's requirements, announcements, maintenance */
     changes: changesSchema.prefault({}),
+    /** the public status page at /status: its title and the groups of checks it shows */
+    status_page: statusPageSchema,
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
+    checkStatusPage(config, ctx);
     checkChanges(
       config.changes,
       config.notify.map((c) => c.name),
