@@ -20,6 +20,11 @@ export const errorCodes = {
   BACKUP_JOB_NOT_FOUND: 2,
   BACKUP_NOT_FOUND: 2,
   RESTORE_TARGET_LIVE: 2,
+  ROUTINE_NOT_FOUND: 2,
+  ROUTINE_RUN_NOT_FOUND: 2,
+  ROUTINE_STEP_NOT_FOUND: 2,
+  ROUTINE_SIGNOFF_REFUSED: 2,
+  MAINTENANCE_TASK_NOT_FOUND: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3

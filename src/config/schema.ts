@@ -6,6 +6,8 @@ import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
+import { maintenanceSchema } from './maintenance.js';
+import { checkRoutines, routinesSchema } from './routines.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -129,9 +131,14 @@ export const configSchema = z
     logs: z.array(logEntrySchema).default([]),
     /** backup jobs, their retention and their verification schedules */
     backups: backupsSchema.prefault({}),
+    /** scheduled database and cleanup tasks; Vigil's own store is one of them */
+    maintenance: maintenanceSchema,
+    /** the guide's daily, weekly and monthly reviews: steps, sign-offs and a report */
+    routines: routinesSchema,
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
+    checkRoutines(config, ctx);
     const seen = new Map<string, number>();
     config.checks.forEach((check, i) => {
       const first = seen.get(check.name);

@@ -15,6 +15,7 @@ import { migrationProvider } from './migrations/index.js';
 import { notificationsRepo } from './notifications.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
+import { routinesRepo } from './routines.js';
 import { samplesRepo, type TimedSample } from './samples.js';
 import { silencesRepo } from './silences.js';
 import type { Tables } from './tables.js';
@@ -61,6 +62,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const incidents = incidentsRepo(db);
   const state = checkStateRepo(db, opts.now);
   const backups = backupsRepo(db);
+  const routines = routinesRepo(db);
 
   return {
     dialect: dialect.name,
@@ -79,6 +81,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     /** what checks and rotations remember across restarts */
     state,
     backups,
+    /** routine runs, sign-offs, baselines and maintenance runs */
+    routines,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus
