@@ -189,7 +189,8 @@ export async function reportOnDemand(
     generatedAt: now,
     period: { from, to: now },
     status: 'on-demand',
-    steps,
+    // No run holds these manual steps: nothing is due.
+    steps: steps.map((s) => ({ ...s, dueAt: null })),
     late: await lateSteps(deps.store, routine.name, now, prevRun?.id),
     now,
   });

@@ -1,7 +1,7 @@
 import type { Report } from '../types.js';
 import { escapeHtml as e } from './escape.js';
 import { chartSvg } from './svg.js';
-import { signoffLine, statusWord, tally, titleOf, when } from './words.js';
+import { headlines, signoffLine, statusWord, tally, titleOf, when } from './words.js';
 
 const tone: Record<string, [string, string]> = {
   ok: ['#065f46', '#d1fae5'],
@@ -26,6 +26,11 @@ export function renderHtml(r: Report): string {
   head.push(
     `<p style="color:#555;margin:0 0 16px">${e(`${when(r.period.from)} – ${when(r.period.to)}`)}${r.runId ? ` · run ${e(r.runId)} (${e(r.status)})` : ' · built on demand'} · ${e(tally(r))}</p>`,
   );
+  const top = headlines(r);
+  if (top.length)
+    head.push(
+      `<div style="border-left:4px solid #d97706;background:#fffbeb;padding:8px 12px;margin:0 0 12px"><b>Needs a look</b><ul style="margin:4px 0 0;padding-left:18px">${top.map((h) => `<li>${e(h)}</li>`).join('')}</ul></div>`,
+    );
   if (r.late.length) {
     head.push('<h2 style="font-size:16px;color:#991b1b">Late sign-offs</h2><ul>');
     for (const l of r.late)

@@ -1,5 +1,5 @@
 import type { Report } from '../types.js';
-import { signoffLine, statusWord, tally, titleOf, when } from './words.js';
+import { headlines, signoffLine, statusWord, tally, titleOf, when } from './words.js';
 
 const mark: Record<string, string> = { ok: '✅', attention: '⚠️', failed: '❌', skipped: '⏭️', pending: '✍️' };
 
@@ -10,6 +10,12 @@ export function renderMarkdown(r: Report): string {
     `Period ${when(r.period.from)} – ${when(r.period.to)}${r.runId ? ` · run ${r.runId} (${r.status})` : ' · built on demand'} · ${tally(r)}`,
     '',
   );
+  const top = headlines(r);
+  if (top.length) {
+    out.push('**Needs a look**', '');
+    for (const h of top) out.push(`- ${h}`);
+    out.push('');
+  }
   if (r.late.length) {
     out.push('## Late sign-offs', '');
     for (const l of r.late)

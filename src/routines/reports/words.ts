@@ -35,11 +35,17 @@ export function tally(r: Report): string {
   return parts.join(', ');
 }
 
+/** The steps a reader must look at first, one line each. */
+export function headlines(r: Report): string[] {
+  return [
+    ...r.steps
+      .filter((x) => x.status === 'failed' || x.status === 'attention')
+      .map((s) => `${s.title}: ${s.summary}`),
+    ...r.late.map((l) => `Late sign-off: ${l.step} of ${l.runId} (due ${when(l.dueAt)})`),
+  ];
+}
+
 /** A short text for chat: the headline, what needs a look, and a link. */
 export function summaryText(r: Report): string {
-  const lines = [`${r.steps.length} steps: ${tally(r)}.`];
-  for (const s of r.steps.filter((x) => x.status === 'attention' || x.status === 'failed'))
-    lines.push(`• ${s.title}: ${s.summary}`);
-  for (const l of r.late) lines.push(`• late sign-off: ${l.step} of ${l.runId} (due ${when(l.dueAt)})`);
-  return lines.join('\n');
+  return [`${r.steps.length} steps: ${tally(r)}.`, ...headlines(r).map((h) => `• ${h}`)].join('\n');
 }

@@ -30,14 +30,14 @@ export const availability: StepKind<z.output<typeof schema>> = {
     const findings: Finding[] = rows.map((r) => {
       const allowed = (1 - spec.slo) * r.runs;
       const failed = r.runs - r.up;
-      const left = allowed > 0 ? 1 - failed / allowed : failed ? -Infinity : 1;
       const met = r.ratio! >= spec.slo;
-      const budget = Number.isFinite(left)
-        ? `${fmtPct(Math.max(left, 0), 0)} of the error budget left`
-        : 'no error budget';
+      const left = allowed > 0 ? Math.max(0, 1 - failed / allowed) : 0;
+      const budget = `error budget of ${allowed.toFixed(allowed < 10 ? 1 : 0)} failed runs`;
       return {
         status: met ? 'ok' : 'attention',
-        text: `${r.check}: ${fmtPct(r.ratio!, 3)} (${r.up}/${r.runs} runs up), ${met ? budget : `below the SLO, budget spent ${left < 0 && Number.isFinite(left) ? `${fmtPct(-left + 1, 0)}` : ''}`.trim()}`,
+        text: met
+          ? `${r.check}: ${fmtPct(r.ratio!, 3)} (${r.up}/${r.runs} runs up), ${fmtPct(left, 0)} of the ${budget} left`
+          : `${r.check}: ${fmtPct(r.ratio!, 3)} (${r.up}/${r.runs} runs up), below the SLO: ${failed} failed runs against an ${budget}`,
       };
     });
     for (const n of names)

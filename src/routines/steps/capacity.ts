@@ -91,7 +91,7 @@ export const capacity: StepKind<z.output<typeof schema>> = {
     return {
       status: soon.length ? 'attention' : 'ok',
       summary: soon.length
-        ? `${soon.length} resource${soon.length === 1 ? '' : 's'} reach their limit within ${Math.round(spec.horizon / day)} days`
+        ? `${soon.length === 1 ? '1 resource reaches its' : `${soon.length} resources reach their`} limit within ${Math.round(spec.horizon / day)} days`
         : `no resource reaches its limit within ${Math.round(spec.horizon / day)} days`,
       findings,
       state: { forecasts },

@@ -20,7 +20,9 @@ export const manual: StepKind<z.output<typeof schema>> = {
   async run(spec) {
     return {
       status: 'pending',
-      summary: spec.text,
+      summary: spec.checklist.length
+        ? `${spec.checklist.length} items to check, then sign off`
+        : 'to be done and signed off by a person',
       findings: [],
       ...(spec.checklist.length ? { checklist: spec.checklist } : {}),
     };
