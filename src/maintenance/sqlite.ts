@@ -27,6 +27,7 @@ const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
 // not be stopped at its timeout: the work runs in a child process that is
 // killed instead (SQLite's journal makes a killed VACUUM leave the file as it was).
 const worker = `
+try {
 const Database = require(process.argv[1]);
 const [file, ops] = [process.argv[2], JSON.parse(process.argv[3])];
 const db = new Database(file, { fileMustExist: true });
@@ -41,6 +42,7 @@ if (ops.optimize) { db.pragma('optimize'); out.push('optimized'); }
 if (ops.vacuum) { db.exec('VACUUM'); out.push('vacuumed'); }
 db.close();
 console.log(JSON.stringify({ done: out }));
+} catch (e) { console.log(JSON.stringify({ error: String(e && e.message || e) })); process.exit(1); }
 `;
 
 /** PRAGMA integrity_check, PRAGMA optimize and VACUUM on a SQLite file. */
