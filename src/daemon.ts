@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { backupServiceFor } from './backup/open.js';
@@ -6,11 +7,13 @@ import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
+import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { startRotation } from './services/rotation.js';
+import { type ReportMessage, RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
@@ -109,6 +112,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const recovered = await backupService.recover();
   if (recovered.cleaned || recovered.catalogued)
     log.warn(recovered, 'backups left by a crash were cleaned up');
+  const logTo = {
+    info: (o: object, msg: string) => log.info(o, msg),
+    error: (o: object, msg: string) => log.error(o, msg),
+  };
+  const maintenance = new MaintenanceScheduler({
+    store,
+    clock,
+    baseDir: path.dirname(path.resolve(loaded.file)),
+    retention: loaded.config.retention,
+    log: logTo,
+    recordSamples: (samples) => buffer.addSamples(samples),
+  });
+  const routines = new RoutineScheduler({
+    store,
+    clock,
+    config: () => loaded,
+    announce: (msg) => announceReport(msg),
+    log: logTo,
+  });
   const metrics = ownMetrics({
     scheduler: m.scheduler,
     buffer,
@@ -117,6 +139,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     notifier,
     outbox: store.notifications,
     backups,
+    maintenance,
+    routines: { runs: () => routineGaugeRows(store, loaded.config.routines) },
   });
   observeLateness = (s) => metrics.lateness.observe(s);
 
@@ -131,6 +155,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     metrics: metrics.registry,
     version,
     onHeartbeat: (name) => m.runNow(name),
+    routines,
   });
 
   const listen = parseListen(opts.listen ?? loaded.config.server.listen);
@@ -154,6 +179,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   m.start(loaded.config.checks);
   rules.start(setup.groups);
   backups.start(loaded.config.backups.jobs);
+  maintenance.start(loaded.config.maintenance);
+  routines.start(loaded.config.routines);
   log.info({ url, version }, 'Vigil is up');
 
   let pruneTimer: TimerHandle | undefined;
@@ -202,13 +229,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       notifier.ruleGroupsChanged(groups.map((g) => g.id));
       backupService.reload(next.config.backups.jobs);
       backups.reload(next.config.backups.jobs);
+      maintenance.reload(next.config.maintenance);
+      routines.reload(next.config.routines);
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
         pruneTimer?.cancel();
         rotation.stop();
-        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
+        await Promise.all([
+          m.stop(deadlineMs),
+          rules.stop(deadlineMs),
+          backups.stop(),
+          maintenance.stop(),
+          routines.stop(),
+        ]);
         await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();
@@ -219,6 +254,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       return stopped;
     },
   };
+}
+
+/** Until announcements are wired, a report stays undelivered and is retried. */
+async function announceReport(_msg: ReportMessage): Promise<void> {
+  throw new Error('report delivery needs the announcement outbox');
 }
 
 function parseListen(listen: string): { host: string; port: number } {

@@ -10,6 +10,7 @@ import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
 import { queryRoutes } from './routes/query.js';
+import { routineRoutes } from './routes/routines.js';
 
 const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
@@ -17,6 +18,10 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
   NOT_FOUND: 404,
   BACKUP_JOB_NOT_FOUND: 404,
   BACKUP_NOT_FOUND: 404,
+  ROUTINE_NOT_FOUND: 404,
+  ROUTINE_RUN_NOT_FOUND: 404,
+  ROUTINE_STEP_NOT_FOUND: 404,
+  ROUTINE_SIGNOFF_REFUSED: 409,
   STORE_UNREACHABLE: 503,
 };
 
@@ -43,5 +48,6 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(metadataRoutes(deps), { prefix: '/api/v1' });
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   app.register(backupRoutes(deps), { prefix: '/api/v1' });
+  app.register(routineRoutes(deps), { prefix: '/api/v1' });
   return app;
 }

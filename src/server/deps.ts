@@ -22,6 +22,8 @@ export interface AppDeps {
   queryable: Queryable;
   metrics: Registry;
   version: string;
+  /** delivers routine reports whose last step was just signed off; absent in tests of other parts */
+  routines?: { deliver(): Promise<void> };
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
 }

@@ -171,3 +171,18 @@ export class RoutineScheduler {
     await this.idle();
   }
 }
+
+/** Per configured routine: when it last ran and how many of its manual steps wait, for /metrics. */
+export async function routineGaugeRows(store: Store, routines: readonly Routine[]) {
+  const out: { routine: string; startedAt: number; waiting: number }[] = [];
+  for (const r of routines) {
+    const [last] = await store.routines.listRuns({ routine: r.name, limit: 1 });
+    if (!last) continue;
+    let waiting = 0;
+    for (const open of await store.routines.listRuns({ routine: r.name, status: 'open', limit: 100 }))
+      waiting +=
+        (await store.routines.getRun(open.id))?.steps.filter((s) => s.status === 'pending').length ?? 0;
+    out.push({ routine: r.name, startedAt: last.startedAt, waiting });
+  }
+  return out;
+}
