@@ -49,6 +49,7 @@ import {
   systemBusy,
   textTable,
   versionOf,
+  vigilToken,
   waitFor,
   writeSection,
 } from './harness.mjs';
@@ -557,17 +558,18 @@ async function runAvailability(work, targets) {
     `${key}: seeded ${rows.toLocaleString('en')} rollup rows in ${seedS.toFixed(1)}s (${dbMiB.toFixed(0)} MiB)`,
   );
   const v = await startVigil(dir, config, 'vigil');
+  const auth = { authorization: `Bearer ${vigilToken(vigilDir, path.join(dir, 'vigil.yaml'))}` };
   try {
     const windows = {};
     for (const w of ['24h', '7d', '30d', '90d']) {
       const url = `${vigilUrl}/api/v1/availability?window=${w}`;
-      const cold = await httpGet(url);
+      const cold = await httpGet(url, 30_000, auth);
       if (cold.status !== 200) throw new Error(`GET ${url}: ${cold.status} ${cold.body.slice(0, 300)}`);
       const body = JSON.parse(cold.body);
       const times = [];
       for (let i = 0; i < P.apiCalls; i++) {
         await sleep(100);
-        times.push((await httpGet(url)).ms);
+        times.push((await httpGet(url, 30_000, auth)).ms);
       }
       const runs = body.checks.map((c) => c.runs).sort((a, b) => a - b);
       const avail = body.checks.map((c) => c.availability ?? 0);

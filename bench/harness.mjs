@@ -1,7 +1,7 @@
 // Process bookkeeping, measurement helpers and BENCHMARKS.md writing for the benchmarks in bench/.
 // Every process a benchmark starts goes through `start()`, so `cleanup()` (run on normal exit,
 // on failure and on Ctrl-C/SIGTERM/SIGHUP) can stop all of them, whole process groups included.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -158,10 +158,10 @@ export function installSignalHandlers() {
 }
 
 /** GET over loopback with a plain http.Agent-less request; resolves { status, body, ms }. */
-export function httpGet(url, timeoutMs = 30_000) {
+export function httpGet(url, timeoutMs = 30_000, headers = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () =>
@@ -176,6 +176,26 @@ export function httpGet(url, timeoutMs = 30_000) {
     req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on('error', reject);
   });
+}
+
+/** An API token for the store of a Vigil config, made with `vigil token create`. */
+export function vigilToken(vigilDir, configPath) {
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(vigilDir, 'bin/vigil.js'),
+      'token',
+      'create',
+      'bench',
+      '--role',
+      'viewer',
+      '--json',
+      '--config',
+      configPath,
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out).token;
 }
 
 export async function waitFor(what, fn, timeoutMs = 30_000) {

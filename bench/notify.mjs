@@ -72,7 +72,7 @@ const stats = async () => JSON.parse((await httpGet(`http://127.0.0.1:${receiver
 const reset = () => httpGet(`http://127.0.0.1:${receiverPort}/reset`);
 const now = () => performance.timeOrigin + performance.now();
 
-async function awaitDeliveries(sent, n) {
+async function awaitDeliveries(_sent, n) {
   const until = Date.now() + 120_000;
   for (;;) {
     const s = await stats();

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { sessionManager } from './auth/sessions.js';
+import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
+import { enqueueAnnouncement } from './notify/announce.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
@@ -13,7 +16,7 @@ import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { startRotation } from './services/rotation.js';
-import { type ReportMessage, RoutineScheduler, routineGaugeRows } from './services/routines.js';
+import { RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
@@ -33,6 +36,8 @@ export interface Daemon {
   app: FastifyInstance;
   url: string;
   config(): LoadedConfig;
+  /** set on the first start of a store: the admin created then, with its password when Vigil chose it */
+  firstAdmin?: { name: string; password?: string };
   /** re-read the config file; an invalid one is refused and the running one kept */
   reload(): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
@@ -128,7 +133,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     store,
     clock,
     config: () => loaded,
-    announce: (msg) => announceReport(msg),
+    announce: async (msg) => {
+      await enqueueAnnouncement(store, loaded.config, { ...msg, kind: msg.kind }, clock.now());
+    },
     log: logTo,
   });
   const metrics = ownMetrics({
@@ -144,7 +151,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   observeLateness = (s) => metrics.lateness.observe(s);
 
+  const firstAdmin = await ensureFirstAdmin(store, opts.env ?? process.env, clock.now());
+  const authSettings = () => {
+    const a = loaded.config.server.auth;
+    return {
+      metrics: a.metrics,
+      loginAttemptsPerMinute: a.login_attempts_per_minute,
+      sessionTtlMs: a.session_ttl,
+    };
+  };
   const app = buildApp({
+    auth: {
+      store,
+      sessions: sessionManager(store, loaded.config.server.auth.session_ttl),
+      now: () => clock.now(),
+      settings: authSettings,
+    },
     store,
     clock,
     config: () => loaded,
@@ -204,6 +226,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     app,
     url,
+    ...(firstAdmin ? { firstAdmin } : {}),
     config: () => loaded,
     async reload() {
       let next: LoadedConfig;
@@ -254,11 +277,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       return stopped;
     },
   };
-}
-
-/** Until announcements are wired, a report stays undelivered and is retried. */
-async function announceReport(_msg: ReportMessage): Promise<void> {
-  throw new Error('report delivery needs the announcement outbox');
 }
 
 function parseListen(listen: string): { host: string; port: number } {

@@ -25,6 +25,10 @@ export const errorCodes = {
   ROUTINE_STEP_NOT_FOUND: 2,
   ROUTINE_SIGNOFF_REFUSED: 2,
   MAINTENANCE_TASK_NOT_FOUND: 2,
+  UNAUTHENTICATED: 2,
+  FORBIDDEN: 2,
+  TOO_MANY_REQUESTS: 2,
+  USER_EXISTS: 2,
   // a check failed or a gate denied: exit 1
   CHECK_FAILED: 1,
   // the world failed us at run time: exit 3

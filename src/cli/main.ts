@@ -359,6 +359,73 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       code = await (await import('./maintenance.js')).maintenanceListCommand(io, o);
     });
 
+  const access = () => import('./access.js');
+  const user = program.command('user').description('dashboard and API users: add, list, passwd, remove');
+  user
+    .command('add')
+    .description('add a user; Vigil makes a password and prints it once, unless --password-stdin')
+    .argument('<name>')
+    .option(...configOption)
+    .option('--role <role>', 'viewer, operator or admin', 'viewer')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .action(async (name: string, o) => {
+      code = await (await access()).userAddCommand(io, name, o);
+    });
+  user
+    .command('list')
+    .description('users with their role and last login')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await access()).userListCommand(io, o);
+    });
+  user
+    .command('passwd')
+    .description("set a user's password (a new one is made and printed once, unless --password-stdin)")
+    .argument('<name>')
+    .option(...configOption)
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .action(async (name: string, o) => {
+      code = await (await access()).userPasswdCommand(io, name, o);
+    });
+  user
+    .command('remove')
+    .description('remove a user and end their sessions')
+    .argument('<name>')
+    .option(...configOption)
+    .action(async (name: string, o) => {
+      code = await (await access()).userRemoveCommand(io, name, o);
+    });
+  const token = program.command('token').description('API tokens for scripts and CI: create, list, revoke');
+  token
+    .command('create')
+    .description('create a token; it is printed once and only its hash is kept')
+    .argument('<name>', 'what it is for, e.g. github-deploy')
+    .option(...configOption)
+    .option('--role <role>', 'viewer, operator or admin', 'viewer')
+    .option('--expires <duration>', 'e.g. 90d (default: never)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o) => {
+      code = await (await access()).tokenCreateCommand(io, name, o);
+    });
+  token
+    .command('list')
+    .description('live tokens with their last use (the weekly access review)')
+    .option(...configOption)
+    .option('--all', 'include revoked and expired ones')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await access()).tokenListCommand(io, o);
+    });
+  token
+    .command('revoke')
+    .description('revoke a token by id, or every live token with that name')
+    .argument('<id-or-name>')
+    .option(...configOption)
+    .action(async (id: string, o) => {
+      code = await (await access()).tokenRevokeCommand(io, id, o);
+    });
+
   try {
     await program.parseAsync(argv);
     return code;

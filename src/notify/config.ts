@@ -123,7 +123,7 @@ export const notifyFields = {
 };
 
 const notifyObject = z.object(notifyFields);
-type NotifyInput = z.output<typeof notifyObject>;
+export type NotifyInput = z.output<typeof notifyObject>;
 export type ChannelInput = z.output<typeof channelSchema>;
 
 /** Cross-field rules, reported at the offending key: called from the config schema's superRefine. */

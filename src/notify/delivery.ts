@@ -5,6 +5,9 @@ import type { Channel } from './config.js';
 import { providers } from './registry.js';
 import { DeliveryError } from './types.js';
 
+/** how often idle workers look for notifications queued by another process (the CLI, another node) */
+const idlePollMs = 2000;
+
 export interface DeliverySettings {
   timeoutMs: number;
   retry: { initial: number; max: number };
@@ -128,13 +131,17 @@ export class DeliveryWorkers {
     const next = await this.opts.repo.nextDue();
     this.#timer?.cancel();
     this.#timer = undefined;
-    if (next === undefined) return;
+    if (next === undefined) {
+      // Another process (the CLI, another node) may queue work: look again now and then.
+      this.#timer = this.opts.clock.setTimer(idlePollMs, () => this.kick());
+      return;
+    }
     if (next <= now) {
       // Due already: either one we are sending (its outcome will look again) or one that just became due.
       if (!this.#inFlight.size) this.#dirty = true;
       return;
     }
-    this.#timer = this.opts.clock.setTimer(next - now, () => this.kick());
+    this.#timer = this.opts.clock.setTimer(Math.min(next - now, idlePollMs), () => this.kick());
   }
 
   #start(row: OutboxRow): void {
@@ -160,7 +167,11 @@ export class DeliveryWorkers {
       error = `channel "${row.channel}" is no longer configured as ${row.provider}`;
     } else {
       try {
-        await providers[channel.provider].send(channel.spec as never, {
+        const provider = providers[channel.provider];
+        const deliver = row.payload.announcement ? provider.announce : provider.send;
+        if (!deliver)
+          throw new DeliveryError(`${channel.provider} channels do not carry announcements`, false);
+        await deliver(channel.spec as never, {
           id: row.id,
           idempotencyKey: row.idempotencyKey,
           channel: row.channel,

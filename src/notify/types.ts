@@ -41,6 +41,17 @@ export interface OutboxPayload {
   data: NotificationData;
   title: string;
   body: string;
+  /** set when this is not about alerts: a planned change, a report, a reminder */
+  announcement?: Announcement;
+}
+
+/** A message to people rather than an alert: `title` and `text` always, `html` for e-mail, `link` to read more. */
+export interface Announcement {
+  /** what it is about, e.g. change.planned or report.weekly; receivers may route on it */
+  kind: string;
+  text: string;
+  html?: string;
+  link?: string;
 }
 
 export interface Delivery {
@@ -83,4 +94,10 @@ export interface Provider<Spec> {
   /** timing this provider needs unless the route sets its own */
   defaults?: RouteDefaults;
   send(spec: Spec, delivery: Delivery): Promise<void>;
+  /**
+   * Deliver an announcement (`delivery.payload.announcement` is set). Providers
+   * without it (paging, Alertmanager) are skipped when one is queued: an
+   * announcement is not an alert and must not page anyone.
+   */
+  announce?(spec: Spec, delivery: Delivery): Promise<void>;
 }

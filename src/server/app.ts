@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { VigilError } from '../errors.js';
+import { registerAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { backupRoutes } from './routes/backups.js';
@@ -23,11 +24,19 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
   ROUTINE_STEP_NOT_FOUND: 404,
   ROUTINE_SIGNOFF_REFUSED: 409,
   STORE_UNREACHABLE: 503,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TOO_MANY_REQUESTS: 429,
+  USER_EXISTS: 409,
 };
 
 /** The HTTP face of Vigil, built without listening so tests use `inject()`. */
 export function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+    trustProxy: deps.config().config.server.trust_proxy,
+  });
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof VigilError) {
       return reply
@@ -39,6 +48,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
       error: { code: status < 500 ? 'USAGE' : 'RUNTIME', message: (error as Error).message },
     });
   });
+  if (deps.auth) registerAuth(app, deps.auth);
   app.register(healthRoutes(deps));
   app.register(metricsRoutes(deps));
   app.register(checkRoutes(deps), { prefix: '/api/v1' });

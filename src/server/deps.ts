@@ -7,6 +7,7 @@ import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
 import type { Store } from '../store/store.js';
+import type { AuthDeps } from './auth.js';
 
 /** Everything the HTTP face needs, passed in: `buildApp(deps)` never listens or reads globals. */
 export interface AppDeps {
@@ -24,6 +25,8 @@ export interface AppDeps {
   version: string;
   /** delivers routine reports whose last step was just signed off; absent in tests of other parts */
   routines?: { deliver(): Promise<void> };
+  /** login for /api and /metrics; absent only in tests of other parts, where the API is open */
+  auth?: AuthDeps;
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
 }

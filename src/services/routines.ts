@@ -11,6 +11,8 @@ import type { Store } from '../store/store.js';
 
 /** What a delivered report becomes: one announcement per channel, deduplicated by key. */
 export interface ReportMessage {
+  /** report.<routine> */
+  kind: string;
   channels: string[];
   key: string;
   title: string;
@@ -139,6 +141,7 @@ export class RoutineScheduler {
             const report = await reportOf(store, run.id, clock.now(), link);
             const body = renderReport(report, routine.report.format);
             await announce({
+              kind: `report.${routine.name}`,
               channels: routine.report.to,
               key: `routine:${run.id}`,
               title: titleOf(report),

@@ -159,29 +159,18 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
             })),
           )
           .execute();
-        const n = w.notification;
-        if (n)
-          await trx
-            .insertInto('notifications')
-            .values({
-              id: n.id,
-              idempotency_key: n.idempotencyKey,
-              channel: n.channel,
-              provider: n.provider,
-              group_key: n.groupKey,
-              event: n.event,
-              status: 'pending',
-              payload: JSON.stringify(n.payload),
-              alerts: n.alerts,
-              incidents: JSON.stringify(n.incidents),
-              created_at: n.createdAt,
-              next_attempt_at: n.nextAttemptAt,
-              attempts: 0,
-              last_error: null,
-              finished_at: null,
-            })
-            .execute();
+        if (w.notification) await insertNotification(trx, w.notification);
       });
+    },
+
+    /**
+     * A notification that is not a group flush (an announcement). Queued once per
+     * idempotency key: asking again with the same key changes nothing. Resolves to
+     * whether it was new.
+     */
+    async enqueue(n: NewNotification): Promise<boolean> {
+      const r = await insertNotification(db, n, true);
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
     /** An alert resolved: remembered at once, so a restart before the group flushes still sends it. */
@@ -347,3 +336,29 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
 }
 
 export type NotificationsRepo = ReturnType<typeof notificationsRepo>;
+
+type NewNotification = NonNullable<FlushWrite['notification']>;
+
+function insertNotification(db: Kysely<Tables>, n: NewNotification, onceOnly = false) {
+  return db
+    .insertInto('notifications')
+    .values({
+      id: n.id,
+      idempotency_key: n.idempotencyKey,
+      channel: n.channel,
+      provider: n.provider,
+      group_key: n.groupKey,
+      event: n.event,
+      status: 'pending',
+      payload: JSON.stringify(n.payload),
+      alerts: n.alerts,
+      incidents: JSON.stringify(n.incidents),
+      created_at: n.createdAt,
+      next_attempt_at: n.nextAttemptAt,
+      attempts: 0,
+      last_error: null,
+      finished_at: null,
+    })
+    .$if(onceOnly, (q) => q.onConflict((oc) => oc.column('idempotency_key').doNothing()))
+    .executeTakeFirstOrThrow();
+}

@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
+import { sessionsRepo, tokensRepo, usersRepo } from './auth.js';
 import { backupsRepo } from './backups.js';
 import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
@@ -63,6 +64,9 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const state = checkStateRepo(db, opts.now);
   const backups = backupsRepo(db);
   const routines = routinesRepo(db);
+  const users = usersRepo(db);
+  const tokens = tokensRepo(db);
+  const sessions = sessionsRepo(db);
 
   return {
     dialect: dialect.name,
@@ -83,6 +87,10 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     backups,
     /** routine runs, sign-offs, baselines and maintenance runs */
     routines,
+    /** who may use Vigil: users, API tokens, browser sessions */
+    users,
+    tokens,
+    sessions,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus
@@ -120,6 +128,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
         alertTransitions: await alerts.prune(now - policy.results),
         notifications: await notifications.prune(now - policy.results),
         silences: await silences.prune(now - policy.results),
+        sessions: await sessions.prune(now),
         minuteRollups: await rollups.prune('m', now - policy.minute_rollups),
         hourRollups: await rollups.prune('h', now - policy.hour_rollups),
         dayRollups: await rollups.prune('d', now - policy.day_rollups),

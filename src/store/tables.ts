@@ -219,4 +219,35 @@ export interface Tables {
     status: string;
     message: string;
   };
+  users: {
+    name: string;
+    /** viewer | operator | admin */
+    role: string;
+    /** scrypt$N$r$p$salt$hash */
+    password_hash: string;
+    created_at: number;
+    last_login_at: number | null;
+  };
+  api_tokens: {
+    id: string;
+    name: string;
+    /** who created it: a user name, or `cli:<os user>` */
+    owner: string;
+    role: string;
+    /** sha256 of the secret part; the secret itself is shown once and never kept */
+    secret_hash: string;
+    created_at: number;
+    last_used_at: number | null;
+    expires_at: number | null;
+    revoked_at: number | null;
+  };
+  sessions: {
+    /** sha256 of the cookie value */
+    id_hash: string;
+    user_name: string;
+    csrf: string;
+    created_at: number;
+    expires_at: number;
+    last_seen_at: number;
+  };
 }

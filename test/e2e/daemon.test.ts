@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { apiToken, authed } from './spawn.js';
 
 /** The real daemon, started as a user starts it: `vigil up` from the built package. */
 const bin = path.resolve('bin/vigil.js');
@@ -89,6 +90,32 @@ describe('vigil up', () => {
     expect(vigil.logs()).toContain('Vigil stopped');
   });
 
+  it('prints the first admin password once, and a newcomer logs in with it', async () => {
+    const file = path.join(dir, 'first.yaml');
+    writeFileSync(file, `storage: sqlite:${path.join(dir, 'first.db')}\n`);
+    const first = startVigil(file);
+    const url = await first.url;
+    const m = /log in as "admin" with password (\S+)/.exec(first.stderr());
+    expect(m, first.stderr()).not.toBeNull();
+    expect(first.logs()).not.toContain(m![1]!);
+    expect((await fetch(`${url}/api/v1/checks`)).status).toBe(401);
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'admin', password: m![1] }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${url}/api/v1/checks`, { headers: { cookie } })).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    const second = startVigil(file);
+    await second.url;
+    expect(second.stderr()).not.toContain('First start');
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+  });
+
   it('refuses an invalid config on SIGHUP and keeps running the old one', async () => {
     const file = path.join(dir, 'reload.yaml');
     writeFileSync(
@@ -97,6 +124,7 @@ describe('vigil up', () => {
     );
     const vigil = startVigil(file);
     const url = await vigil.url;
+    const get = authed(await apiToken(file));
     writeFileSync(file, 'checks:\n  - { name: host, host: {}, every: 5 minutes }\n');
     vigil.child.kill('SIGHUP');
     await eventually(
@@ -105,7 +133,7 @@ describe('vigil up', () => {
       5000,
     );
     expect(vigil.logs()).toContain('5 minutes');
-    const checks = (await (await fetch(`${url}/api/v1/checks`)).json()) as { checks: { name: string }[] };
+    const checks = (await (await get(`${url}/api/v1/checks`)).json()) as { checks: { name: string }[] };
     expect(checks.checks[0]).toMatchObject({ name: 'host', schedule: { every: '1s' } });
     // a valid change is taken
     writeFileSync(
@@ -114,7 +142,7 @@ describe('vigil up', () => {
     );
     vigil.child.kill('SIGHUP');
     const after = await eventually(
-      () => fetch(`${url}/api/v1/checks`).then((r) => r.json() as Promise<{ checks: { name: string }[] }>),
+      () => get(`${url}/api/v1/checks`).then((r) => r.json() as Promise<{ checks: { name: string }[] }>),
       (b) => b.checks[0]?.name === 'host2',
       5000,
     );

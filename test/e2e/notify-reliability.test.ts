@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startVigil } from './spawn.js';
+import { apiToken, authed, startVigil } from './spawn.js';
 
 /**
  * At-least-once on the wire, exactly-once in effect: 1,000 alerts fire and
@@ -142,6 +142,7 @@ incidents: { enabled: false }
     await vigil.exit;
     vigil = startVigil(config, {}, children);
     const url = await vigil.url;
+    const get = authed(await apiToken(config));
     await new Promise((r) => setTimeout(r, Math.max(0, outage + outageMs - Date.now())));
     await listen(receiver, receiverPort);
 
@@ -151,7 +152,7 @@ incidents: { enabled: false }
     });
     // Nothing is left to deliver (so no late duplicate can still arrive).
     for (;;) {
-      const pending = (await fetch(`${url}/api/v1/notifications?status=pending&limit=1`).then((r) =>
+      const pending = (await get(`${url}/api/v1/notifications?status=pending&limit=1`).then((r) =>
         r.json(),
       )) as {
         notifications: unknown[];

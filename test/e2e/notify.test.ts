@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Received, startReceiver } from '../notify/receiver.js';
-import { startVigil } from './spawn.js';
+import { apiToken, authed, startVigil } from './spawn.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -172,6 +172,7 @@ notifications:
     );
     const vigil = startVigil(config, secrets, children);
     const url = await vigil.url;
+    const get = authed(await apiToken(config, secrets));
 
     // Firing: each receiver hears once.
     const mailed = new Promise<void>((r) => {
@@ -228,21 +229,21 @@ notifications:
     }
 
     // The incident opened and closed by itself; its timeline names who was told.
-    const incidents = (await fetch(`${url}/api/v1/incidents?all=true`).then((r) => r.json())) as any;
+    const incidents = (await get(`${url}/api/v1/incidents?all=true`).then((r) => r.json())) as any;
     expect(incidents.incidents).toHaveLength(1);
     expect(incidents.incidents[0]).toMatchObject({ status: 'resolved', severity: 'critical' });
 
     // Secrets: not in logs, API answers, metrics, or error messages.
-    const notifications = (await fetch(`${url}/api/v1/notifications?limit=100`).then((r) => r.json())) as any;
+    const notifications = (await get(`${url}/api/v1/notifications?limit=100`).then((r) => r.json())) as any;
     const failed = notifications.notifications.find((n: any) => n.channel === 'slack' && n.attempts > 1);
     expect(failed, 'the first Slack attempt failed and was retried').toBeDefined();
     const seen = [
       vigil.output(),
       JSON.stringify(notifications),
-      await fetch(`${url}/api/v1/notifications/${failed.id}`).then((r) => r.text()),
+      await get(`${url}/api/v1/notifications/${failed.id}`).then((r) => r.text()),
       await fetch(`${url}/metrics`).then((r) => r.text()),
-      await fetch(`${url}/api/v1/checks/api`).then((r) => r.text()),
-      await fetch(`${url}/api/v1/incidents/${incidents.incidents[0].id}`).then((r) => r.text()),
+      await get(`${url}/api/v1/checks/api`).then((r) => r.text()),
+      await get(`${url}/api/v1/incidents/${incidents.incidents[0].id}`).then((r) => r.text()),
     ].join('\n');
     expect(seen).toContain('answered HTTP 500');
     for (const [name, secret] of Object.entries(secrets)) expect(seen, name).not.toContain(secret);

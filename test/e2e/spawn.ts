@@ -43,3 +43,26 @@ export function startVigil(
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, url, exit, output: () => output };
 }
+
+/** An admin API token for the store of `config`, made as a user makes one: `vigil token create`. */
+export async function apiToken(config: string, env: Record<string, string> = {}): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [bin, 'token', 'create', 'e2e', '--role', 'admin', '--json', '--config', config],
+      { env: { ...process.env, ...env } },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+    ),
+  );
+  return (JSON.parse(out) as { token: string }).token;
+}
+
+/** fetch with the token, for the API */
+export const authed =
+  (token: string) =>
+  (url: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+    });

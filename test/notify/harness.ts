@@ -41,6 +41,7 @@ export async function notifierHarness(
     clock,
     store,
     logs,
+    config: () => loaded.config,
     get notifier() {
       return notifier;
     },

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
-import { DeliveryError, type Provider } from '../types.js';
+import { type Delivery, DeliveryError, type Provider } from '../types.js';
 
 const spec = z.strictObject({
   host: z.string().min(1),
@@ -21,44 +21,49 @@ type Spec = z.output<typeof spec>;
 export const emailProvider: Provider<Spec> = {
   schema: spec,
   target: (s) => `${s.host}:${s.port} → ${[s.to].flat().join(', ')}`,
-  async send(s, d) {
-    const transport = nodemailer.createTransport({
-      host: s.host,
-      port: s.port,
-      secure: s.security === 'tls',
-      requireTLS: s.security === 'starttls',
-      ignoreTLS: s.security === 'none',
-      auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,
-      connectionTimeout: d.timeoutMs,
-      greetingTimeout: d.timeoutMs,
-      socketTimeout: d.timeoutMs,
-      tls: { rejectUnauthorized: !s.insecure_skip_verify },
-    });
-    const abort = () => transport.close();
-    d.signal.addEventListener('abort', abort, { once: true });
-    try {
-      await transport.sendMail({
-        from: s.from,
-        to: [s.to].flat(),
-        subject: d.payload.title,
-        text: d.payload.body,
-        html: html(d.payload.title, d.payload.body),
-        // The same Message-ID on every attempt lets mail systems drop a re-delivered copy.
-        messageId: `<${d.idempotencyKey}@vigil>`,
-        headers: { 'X-Vigil-Status': d.payload.data.status },
-      });
-    } catch (e) {
-      const err = e as Error & { responseCode?: number; code?: string };
-      // 5xx is a permanent SMTP failure (bad recipient, auth refused); 4xx and network errors are transient.
-      const permanent = (err.responseCode ?? 0) >= 500;
-      const why = err.responseCode ? `SMTP ${err.responseCode}` : (err.code ?? 'connection failed');
-      throw new DeliveryError(`${s.host}:${s.port}: ${why}`, !permanent, err.responseCode);
-    } finally {
-      d.signal.removeEventListener('abort', abort);
-      transport.close();
-    }
-  },
+  send: (s, d) => mail(s, d),
+  // an announcement carries its own HTML (a report with inline charts) and plain text
+  announce: (s, d) => mail(s, d),
 };
+
+async function mail(s: Spec, d: Delivery): Promise<void> {
+  const a = d.payload.announcement;
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.security === 'tls',
+    requireTLS: s.security === 'starttls',
+    ignoreTLS: s.security === 'none',
+    auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,
+    connectionTimeout: d.timeoutMs,
+    greetingTimeout: d.timeoutMs,
+    socketTimeout: d.timeoutMs,
+    tls: { rejectUnauthorized: !s.insecure_skip_verify },
+  });
+  const abort = () => transport.close();
+  d.signal.addEventListener('abort', abort, { once: true });
+  try {
+    await transport.sendMail({
+      from: s.from,
+      to: [s.to].flat(),
+      subject: d.payload.title,
+      text: a ? a.text + (a.link ? `\n\n${a.link}` : '') : d.payload.body,
+      html: a?.html ?? html(d.payload.title, a ? a.text : d.payload.body),
+      // The same Message-ID on every attempt lets mail systems drop a re-delivered copy.
+      messageId: `<${d.idempotencyKey}@vigil>`,
+      headers: a ? { 'X-Vigil-Kind': a.kind } : { 'X-Vigil-Status': d.payload.data.status },
+    });
+  } catch (e) {
+    const err = e as Error & { responseCode?: number; code?: string };
+    // 5xx is a permanent SMTP failure (bad recipient, auth refused); 4xx and network errors are transient.
+    const permanent = (err.responseCode ?? 0) >= 500;
+    const why = err.responseCode ? `SMTP ${err.responseCode}` : (err.code ?? 'connection failed');
+    throw new DeliveryError(`${s.host}:${s.port}: ${why}`, !permanent, err.responseCode);
+  } finally {
+    d.signal.removeEventListener('abort', abort);
+    transport.close();
+  }
+}
 
 function html(title: string, body: string): string {
   const esc = (t: string) =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clip, hostOf, postJson } from '../http.js';
-import type { Provider } from '../types.js';
+import type { Delivery, Provider } from '../types.js';
 
 const spec = z.strictObject({
   /** the incoming webhook URL (it is a secret: put it in the environment) */
@@ -43,7 +43,29 @@ export const slackProvider: Provider<Spec> = {
       { signal: d.signal, timeoutMs: d.timeoutMs },
     );
   },
+  announce,
 };
+
+/** Slack gets a summary: the title, the text, and a button-like link to the whole thing. */
+async function announce(s: Spec, d: Delivery): Promise<void> {
+  const a = d.payload.announcement!;
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(d.payload.title, headerMax), emoji: true } },
+    ...chunks(a.text, sectionMax).map((part) => ({ type: 'section', text: { type: 'mrkdwn', text: part } })),
+  ];
+  if (a.link) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `<${a.link}|Open in Vigil>` } });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${a.kind} · Vigil` }] });
+  await postJson(
+    s.url,
+    {
+      text: clip(d.payload.title, sectionMax),
+      blocks,
+      ...(s.channel ? { channel: s.channel } : {}),
+      ...(s.username ? { username: s.username } : {}),
+    },
+    { signal: d.signal, timeoutMs: d.timeoutMs },
+  );
+}
 
 function chunks(text: string, max: number): string[] {
   const out: string[] = [];

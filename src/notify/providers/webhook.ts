@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostOf, iso, postJson } from '../http.js';
-import type { NotificationData, Provider } from '../types.js';
+import type { Delivery, NotificationData, Provider } from '../types.js';
 
 const spec = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
@@ -32,7 +32,29 @@ export const webhookProvider: Provider<Spec> = {
       headers: { ...s.headers, 'idempotency-key': d.idempotencyKey },
     });
   },
+  announce,
 };
+
+/** An announcement is its own small JSON document: receivers tell it from alerts by `kind`. */
+async function announce(s: Spec, d: Delivery): Promise<void> {
+  const a = d.payload.announcement!;
+  await postJson(
+    s.url,
+    {
+      kind: 'announcement',
+      type: a.kind,
+      title: d.payload.title,
+      text: a.text,
+      ...(a.link ? { link: a.link } : {}),
+      idempotencyKey: d.idempotencyKey,
+    },
+    {
+      signal: d.signal,
+      timeoutMs: d.timeoutMs,
+      headers: { ...s.headers, 'idempotency-key': d.idempotencyKey },
+    },
+  );
+}
 
 function truncate(data: NotificationData, max: number): NotificationData {
   if (!max || data.alerts.length <= max) return data;

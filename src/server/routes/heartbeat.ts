@@ -39,6 +39,12 @@ export const heartbeatRoutes =
       ['/start', 'start'],
       ['/fail', 'fail'],
     ] as const) {
-      app.route({ method: ['GET', 'POST'], url: `/heartbeat/:name${suffix}`, handler: handler(type) });
+      app.route({
+        method: ['GET', 'POST'],
+        url: `/heartbeat/:name${suffix}`,
+        // cron jobs ping with curl: a heartbeat says only "I ran", and needs no login
+        config: { auth: 'public' },
+        handler: handler(type),
+      });
     }
   };

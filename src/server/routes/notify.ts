@@ -35,7 +35,8 @@ const silenceBody = z.strictObject({
   startsAt: time.optional(),
   endsAt: time.optional(),
   duration: z.string().optional(),
-  createdBy: z.string(),
+  /** ignored when the caller is logged in: the principal is the author */
+  createdBy: z.string().optional(),
   comment: z.string(),
 });
 
@@ -105,7 +106,8 @@ export const notifyRoutes =
           hint: 'e.g. 2h, 30m',
         });
       const now = deps.clock.now();
-      const s = await createSilence(store.silences, { ...body, durationMs }, now);
+      const createdBy = req.principal?.name ?? body.createdBy ?? '';
+      const s = await createSilence(store.silences, { ...body, createdBy, durationMs }, now);
       await deps.notifier?.refreshSilences(true);
       return reply.status(201).send(silenceView(s, now));
     });
@@ -146,13 +148,13 @@ export const notifyRoutes =
 
     const actor = z.object({ by: z.string().min(1).default('api') });
     app.post<{ Params: { id: string } }>('/incidents/:id/ack', async (req) => {
-      const { by } = parse(actor, req.body);
+      const by = req.principal?.name ?? parse(actor, req.body).by;
       return incidentView(
         await acknowledgeIncident(store.incidents, Number(req.params.id), by, deps.clock.now()),
       );
     });
     app.post<{ Params: { id: string } }>('/incidents/:id/resolve', async (req) => {
-      const { by } = parse(actor, req.body);
+      const by = req.principal?.name ?? parse(actor, req.body).by;
       return incidentView(
         await resolveIncident(store.incidents, Number(req.params.id), by, deps.clock.now()),
       );

@@ -83,9 +83,9 @@ export const queryRoutes =
     };
 
     app.get<{ Querystring: Params }>('/query', instant);
-    app.post<{ Querystring: Params }>('/query', instant);
+    app.post<{ Querystring: Params }>('/query', { config: { auth: 'read' } }, instant);
     app.get<{ Querystring: Params }>('/query_range', range);
-    app.post<{ Querystring: Params }>('/query_range', range);
+    app.post<{ Querystring: Params }>('/query_range', { config: { auth: 'read' } }, range);
   };
 
 /** Prometheus writes values as strings, timestamps as float seconds. */

@@ -5,6 +5,7 @@ import * as m002 from './002-alert-transitions.js';
 import * as m003 from './003-notifications.js';
 import * as m004 from './004-log-state.js';
 import * as m005 from './005-backups.js';
+import * as m006 from './006-auth.js';
 import * as m008 from './008-routines.js';
 
 interface DialectMigration {
@@ -18,6 +19,7 @@ const migrations: Record<string, DialectMigration> = {
   '003-notifications': m003,
   '004-log-state': m004,
   '005-backups': m005,
+  '006-auth': m006,
   '008-routines': m008,
 };
 
