@@ -29,7 +29,7 @@ for (const db of testDatabases) {
       await drop?.();
     });
 
-    it('finds the forecast, the regression, the failing SLO and the expired restore test', async () => {
+    it('finds the forecast, the regression, the failing SLO, the stale token and the expired restore test', async () => {
       const weekly = loaded.config.routines.find((r) => r.name === 'weekly')!;
       // The vulnerability scan needs the registry; the rest is what the store holds.
       const routine = { ...weekly, steps: weekly.steps.filter((s) => s.kind !== 'command') };
@@ -68,6 +68,13 @@ for (const db of testDatabases) {
       expect(step('incidents').summary).toBe('1 incident, MTTA 4 min, MTTR 12 min, longest 12 min');
       expect(step('maintenance').status).toBe('attention');
       expect(texts('maintenance').join('\n')).toContain('tmp-cleanup: failed');
+      expect(step('access').status).toBe('attention');
+      expect(texts('access')).toEqual([
+        'admins: alice',
+        'user bob (operator): last login 120 days ago',
+        'token old-backup-script (bob, operator): last used 95 days ago — unused for over 90 days, revoke it, never expires',
+        'token ci-deploy (alice, operator): last used 2 h ago, never expires',
+      ]);
       expect(step('changes')).toMatchObject({ status: 'skipped', reason: 'no change records' });
       expect(step('certificates')).toMatchObject({ status: 'skipped', reason: 'no tls checks configured' });
       expect(step('dependency-updates').status).toBe('pending');

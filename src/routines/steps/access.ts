@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../config/types.js';
 import type { Finding } from '../types.js';
-import { type AccessSource, day, fmtAge, options, type StepKind } from './types.js';
+import { day, fmtAge, options, type StepKind } from './types.js';
 
 const schema = options(
   z.strictObject({
@@ -15,11 +15,8 @@ export const access: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'Access review',
   async run(spec, ctx) {
-    const source = ctx.store as unknown as Partial<AccessSource>;
-    if (!source.users?.list || !source.tokens?.list)
-      return { status: 'skipped', reason: 'no user store', summary: 'no user store', findings: [] };
-    const users = await source.users.list();
-    const tokens = (await source.tokens.list()).filter(
+    const users = await ctx.store.users.list();
+    const tokens = (await ctx.store.tokens.list()).filter(
       (t) => t.revoked_at === null && (t.expires_at === null || t.expires_at > ctx.now),
     );
     const findings: Finding[] = [];
@@ -37,6 +34,8 @@ export const access: StepKind<z.output<typeof schema>> = {
         });
     }
     let stale = 0;
+    // The longest unused first: those are the ones to revoke.
+    tokens.sort((a, b) => (a.last_used_at ?? a.created_at) - (b.last_used_at ?? b.created_at));
     for (const t of tokens) {
       const since = t.last_used_at ?? t.created_at;
       const unused = ctx.now - since > spec.unused_for;

@@ -18,27 +18,6 @@ export interface ChangeSource {
   }>;
 }
 
-/** Users and API tokens, for the access review. */
-export interface AccessSource {
-  users: {
-    list(): Promise<{ name: string; role: string; created_at: number; last_login_at: number | null }[]>;
-  };
-  tokens: {
-    list(): Promise<
-      {
-        id: string;
-        name: string;
-        owner: string;
-        role: string;
-        created_at: number;
-        last_used_at: number | null;
-        expires_at: number | null;
-        revoked_at: number | null;
-      }[]
-    >;
-  };
-}
-
 export interface StepContext {
   store: Store;
   config: VigilConfig;

@@ -83,14 +83,14 @@ export const routineRoutes =
 
     app.post<{ Params: { id: string; step: string } }>(
       '/routines/runs/:id/steps/:step/signoff',
-      { config: { auth: 'operate' } } as object,
+      { config: { auth: 'operate' } },
       async (req) => {
         const parsed = signoffBody.safeParse(req.body ?? {});
         if (!parsed.success)
           throw new VigilError('USAGE', `body: ${parsed.error.issues[0]!.message}`, {
             hint: 'send {"note": "…"}',
           });
-        const principal = (req as { principal?: { name: string } }).principal;
+        const principal = req.principal;
         const r = await signOff(deps.store, req.params.id, req.params.step, {
           by: principal?.name ?? parsed.data.by ?? 'api',
           note: parsed.data.note ?? null,
