@@ -4,7 +4,7 @@ import { escapeHtml } from './escape.js';
 const colors = ['#2563eb', '#d97706', '#059669', '#7c3aed', '#dc2626', '#0891b2'];
 const W = 480;
 const H = 110;
-const pad = { l: 46, r: 8, t: 8, b: 18 };
+const pad = { l: 46, r: 8, t: 16, b: 18 };
 
 const day = (t: number) => new Date(t).toISOString().slice(5, 10);
 const label = (v: number, unit: Chart['unit']) =>
@@ -41,7 +41,7 @@ function frame(
     `<title>${escapeHtml(title)}</title>`,
     `<line x1="${x0}" y1="${pad.t}" x2="${x0}" y2="${y0}" stroke="#999"/>`,
     `<line x1="${x0}" y1="${y0}" x2="${W - pad.r}" y2="${y0}" stroke="#999"/>`,
-    `<text x="${x0 - 4}" y="${pad.t + 8}" text-anchor="end" fill="#555">${label(hi, unit)}</text>`,
+    `<text x="${x0 - 4}" y="${pad.t + 4}" text-anchor="end" fill="#555">${label(hi, unit)}</text>`,
     `<text x="${x0 - 4}" y="${y0}" text-anchor="end" fill="#555">${label(lo, unit)}</text>`,
     `<text x="${x0}" y="${H - 4}" fill="#555">${day(first)}</text>`,
     `<text x="${W - pad.r}" y="${H - 4}" text-anchor="end" fill="#555">${day(last)}</text>`,
@@ -70,7 +70,7 @@ function barsSvg(chart: Chart, s: Chart['series'][number], color: string): strin
     chart.target !== undefined
       ? `<line x1="${pad.l}" y1="${y(chart.target).toFixed(1)}" x2="${W - pad.r}" y2="${y(chart.target).toFixed(1)}" stroke="#555" stroke-dasharray="3,3"/>`
       : '';
-  const name = `<text x="${pad.l + 4}" y="${pad.t + 8}" fill="#111">${escapeHtml(s.name)}</text>`;
+  const name = `<text x="${pad.l}" y="10" fill="#111">${escapeHtml(s.name)}</text>`;
   return frame(
     `${chart.title}: ${s.name}`,
     lo,
