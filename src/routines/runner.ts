@@ -68,8 +68,11 @@ async function runSteps(
       };
     }
     const title = (() => {
+      const given = step.name !== step.kind && !step.name.startsWith(`${step.kind}-`);
       try {
-        return kind.title(step.spec as never);
+        const t = kind.title(step.spec as never);
+        // A command's own words say less than the name it was given ("vulnerability-scan").
+        return given && step.kind === 'command' ? `${step.name} (${t.replace(/^Command: /, '')})` : t;
       } catch {
         return step.name;
       }
