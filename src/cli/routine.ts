@@ -1,4 +1,7 @@
+import { can } from '../auth/roles.js';
+import { authenticateToken } from '../auth/tokens.js';
 import { loadConfig } from '../config/loader.js';
+import { VigilError } from '../errors.js';
 import { renderReport } from '../routines/reports/render.js';
 import { statusWord } from '../routines/reports/words.js';
 import { findRoutine, reportOf, runNotFound, runRoutine, signOff } from '../routines/runner.js';
@@ -15,6 +18,25 @@ const paintStep: Record<string, string> = {
   pending: 'pending',
   skipped: 'unknown',
 };
+
+/**
+ * With VIGIL_TOKEN set, a sign-off is made as that token and needs its
+ * 'operate' right, as through the API; without it, as the login user.
+ */
+async function tokenPrincipal(store: Store, io: Io): Promise<string | undefined> {
+  const token = io.env.VIGIL_TOKEN;
+  if (!token) return undefined;
+  const p = await authenticateToken(store, token);
+  if (!p)
+    throw new VigilError('UNAUTHENTICATED', 'VIGIL_TOKEN is not a valid API token', {
+      hint: 'it may be revoked or expired: create one with `vigil token create`',
+    });
+  if (!can(p.role, 'operate'))
+    throw new VigilError('FORBIDDEN', `${p.name} (${p.role}) may not sign off routine steps`, {
+      hint: "signing off needs the 'operate' right: an operator or admin token",
+    });
+  return p.name;
+}
 
 /** A run id, or a routine's name for its newest run. */
 async function resolveRun(store: Store, ref: string): Promise<string> {
@@ -129,7 +151,7 @@ export async function routineSignoffCommand(
   const store = await openStore(loaded.config.storage);
   try {
     const id = await resolveRun(store, ref);
-    const by = actor(io, opts.by) || 'cli';
+    const by = (await tokenPrincipal(store, io)) ?? (actor(io, opts.by) || 'cli');
     const r = await signOff(store, id, step, { by, note: opts.note ?? null, at: Date.now() });
     if (opts.json) {
       io.out(JSON.stringify(r, null, 2));

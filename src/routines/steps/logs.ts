@@ -59,7 +59,7 @@ export const logs: StepKind<z.output<typeof schema>> = {
     }
     const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
     for (const f of report.fingerprints.slice(0, spec.top))
-      findings.push({ status: 'attention', text: `${f.count}× [${f.level}] ${f.template.slice(0, 200)}` });
+      findings.push({ status: 'attention', text: `${f.count}× ${f.template.slice(0, 200)}` });
     const counts = Object.entries(report.counts)
       .map(([level, n]) => `${n} ${level}`)
       .join(', ');
