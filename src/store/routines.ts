@@ -79,13 +79,8 @@ export function routinesRepo(db: Kysely<Tables>) {
      */
     async insertRun(run: StoredRun, steps: readonly StoredStep[]): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
-        const exists = await trx
-          .selectFrom('routine_runs')
-          .select('id')
-          .where('id', '=', run.id)
-          .executeTakeFirst();
-        if (exists) return false;
-        await trx
+        // Another node may write the same scheduled run at the same moment: the first insert wins.
+        const inserted = await trx
           .insertInto('routine_runs')
           .values({
             id: run.id,
@@ -97,7 +92,9 @@ export function routinesRepo(db: Kysely<Tables>) {
             ended_at: run.endedAt,
             delivered_at: run.deliveredAt,
           })
-          .execute();
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
         if (steps.length)
           await trx
             .insertInto('routine_steps')

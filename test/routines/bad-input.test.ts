@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/loader.js';
 import { VigilError } from '../../src/errors.js';
 import { reportOf, runRoutine, signOff } from '../../src/routines/runner.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testDatabases } from '../store/databases.js';
 
 const now = Date.UTC(2026, 10, 27, 8);
 
@@ -172,3 +173,33 @@ routines:
     expect(old.steps[0]).toMatchObject({ status: 'pending', late: true });
   });
 });
+
+// Several nodes share PostgreSQL only; SQLite has one writer.
+for (const db of testDatabases.filter((d) => d.name === 'postgres')) {
+  describe(`a scheduled run written by two nodes at once (${db.name})`, () => {
+    it('is stored once', async () => {
+      const { url, drop } = await db.create();
+      const a = await openStore(url);
+      const b = await openStore(url);
+      try {
+        const loaded = parseConfig(
+          'routines:\n  - name: d\n    cron: "0 8 * * *"\n    steps: [{ alerts: {} }]\n',
+          'vigil.yaml',
+          {},
+        );
+        const routine = loaded.config.routines[0]!;
+        const [x, y] = await Promise.all([
+          runRoutine({ store: a, loaded }, routine, { now, scheduledAt: now }),
+          runRoutine({ store: b, loaded }, routine, { now: now + 5, scheduledAt: now }),
+        ]);
+        expect([x.created, y.created].sort()).toEqual([false, true]);
+        expect(await a.routines.listRuns()).toHaveLength(1);
+        expect((await b.routines.getRun('d@2026-11-27T08:00:00Z'))!.steps).toHaveLength(1);
+      } finally {
+        await a.close();
+        await b.close();
+        await drop();
+      }
+    });
+  });
+}
