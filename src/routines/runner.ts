@@ -72,7 +72,9 @@ async function runSteps(
       try {
         const t = kind.title(step.spec as never);
         // A command's own words say less than the name it was given ("vulnerability-scan").
-        return given && step.kind === 'command' ? `${step.name} (${t.replace(/^Command: /, '')})` : t;
+        if (!given || step.kind !== 'command') return t;
+        const cmd = t.replace(/^Command: /, '');
+        return cmd.length <= 60 && !cmd.includes('\n') ? `${step.name} (${cmd})` : step.name;
       } catch {
         return step.name;
       }
@@ -111,7 +113,8 @@ export async function runRoutine(
 ): Promise<{ run: StoredRun; created: boolean }> {
   const { store } = deps;
   const now = opts.now;
-  const id = `${routine.name}@${new Date(opts.scheduledAt ?? now).toISOString().replace(/\.000Z$/, 'Z')}`;
+  const at = Math.floor((opts.scheduledAt ?? now) / 1000) * 1000;
+  const id = `${routine.name}@${new Date(at).toISOString().replace(/\.000Z$/, 'Z')}`;
   const existing = await store.routines.getRun(id);
   if (existing) return { run: existing.run, created: false };
   const [prevRun] = await store.routines.listRuns({ routine: routine.name, limit: 1 });

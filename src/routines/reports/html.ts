@@ -43,7 +43,7 @@ export function renderHtml(r: Report): string {
     const cell: string[] = [];
     cell.push(`<h2 style="font-size:16px;margin:0 0 4px">${e(s.title)} ${badge(s.status)}</h2>`);
     cell.push(
-      `<p style="margin:0 0 6px">${e(s.summary)}${s.reason && s.status !== 'skipped' ? ` <i>(${e(s.reason)})</i>` : ''}</p>`,
+      `<p style="margin:0 0 6px">${e(s.summary)}${s.reason && s.status !== 'skipped' && !s.summary.includes(s.reason) ? ` <i>(${e(s.reason)})</i>` : ''}</p>`,
     );
     const so = signoffLine(s);
     if (so) cell.push(`<p style="margin:0 0 6px;color:${s.late ? '#991b1b' : '#555'}"><i>${e(so)}</i></p>`);

@@ -24,7 +24,12 @@ export function renderMarkdown(r: Report): string {
   }
   for (const s of r.steps) {
     out.push(`## ${mark[s.status]} ${s.title} — ${statusWord[s.status]}`, '');
-    out.push(s.reason && s.status !== 'skipped' ? `${s.summary} (${s.reason})` : s.summary, '');
+    out.push(
+      s.reason && s.status !== 'skipped' && !s.summary.includes(s.reason)
+        ? `${s.summary} (${s.reason})`
+        : s.summary,
+      '',
+    );
     const so = signoffLine(s);
     if (so) out.push(`_${so}_`, '');
     for (const c of s.checklist ?? []) out.push(`- [${s.signedBy ? 'x' : ' '}] ${c}`);
