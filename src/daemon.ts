@@ -125,7 +125,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     store,
     clock,
     baseDir: path.dirname(path.resolve(loaded.file)),
-    retention: loaded.config.retention,
+    // read at each run, so a reloaded retention: applies to the next prune
+    get retention() {
+      return loaded.config.retention;
+    },
     log: logTo,
     recordSamples: (samples) => buffer.addSamples(samples),
   });
