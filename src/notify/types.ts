@@ -93,6 +93,11 @@ export interface Provider<Spec> {
   target(spec: Spec): string;
   /** timing this provider needs unless the route sets its own */
   defaults?: RouteDefaults;
+  /**
+   * Repeats keep the alert alive at the receiver (Alertmanager resolves an
+   * alert whose endsAt passes), so acknowledging an incident must not stop them.
+   */
+  repeatsKeepAlive?: boolean;
   send(spec: Spec, delivery: Delivery): Promise<void>;
   /**
    * Deliver an announcement (`delivery.payload.announcement` is set). Providers

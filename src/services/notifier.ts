@@ -2,11 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ActiveAlert } from '../core/alert-state.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describe } from '../errors.js';
-import type { CompiledNotify } from '../notify/config.js';
+import type { Channel, CompiledNotify } from '../notify/config.js';
 import { type DeliveryResult, type DeliverySettings, DeliveryWorkers } from '../notify/delivery.js';
 import { type AggregationGroup, Dispatcher } from '../notify/dispatcher.js';
 import { type IncidentSettings, IncidentTracker } from '../notify/incidents.js';
 import { compileMatchers } from '../notify/matchers.js';
+import { providers } from '../notify/registry.js';
 import { render } from '../notify/template.js';
 import type { NotificationData, NotifyAlert } from '../notify/types.js';
 import type { IncidentsRepo } from '../store/incidents.js';
@@ -219,6 +220,11 @@ export class Notifier {
     return [...this.#alerts.values()];
   }
 
+  /** Alerts Vigil raises about itself (NotificationFailing) that are firing now. */
+  ownAlerts(): NotifyAlert[] {
+    return this.alerts().filter((a) => a.ruleGroup === internalGroup && a.endsAt === undefined);
+  }
+
   /** Waits for writes started by observe() (tests). */
   async settled(): Promise<void> {
     while (this.#pending.size) await Promise.all([...this.#pending]);
@@ -280,7 +286,7 @@ export class Notifier {
     );
     const firingFps = firing.map((a) => a.fingerprint).sort();
     const resolvedFps = resolved.map((a) => a.fingerprint).sort();
-    if (!(await this.#needsUpdate(entry, firingFps, resolvedFps, channel.sendResolved, g, now))) return;
+    if (!(await this.#needsUpdate(entry, firingFps, resolvedFps, channel, g, now))) return;
 
     const wire = [...firing, ...(channel.sendResolved ? resolved : [])];
     // Incidents are opened beside the dispatcher: let those under way finish so this notification names them.
@@ -329,15 +335,16 @@ export class Notifier {
     entry: LogEntry | undefined,
     firing: string[],
     resolved: string[],
-    sendResolved: boolean,
+    channel: Channel,
     g: AggregationGroup,
     now: number,
   ): Promise<boolean> {
     if (!entry) return firing.length > 0;
     if (!isSubset(firing, entry.firing)) return true;
     if (!firing.length) return entry.firing.length > 0;
-    if (sendResolved && !isSubset(resolved, entry.resolved)) return true;
+    if (channel.sendResolved && !isSubset(resolved, entry.resolved)) return true;
     if (now - entry.sentAt < g.route.repeatIntervalMs) return false;
+    if (providers[channel.provider].repeatsKeepAlive) return true;
     // An acknowledged incident stops the reminders (new alerts still notify).
     return !(await this.incidents.allAcknowledged(firing));
   }

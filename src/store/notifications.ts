@@ -330,6 +330,9 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
         await db.deleteFrom('notification_attempts').where('notification_id', 'in', part).execute();
         await db.deleteFrom('notifications').where('id', 'in', part).execute();
       }
+      // Notification-log entries of groups that have not sent since: as Alertmanager's nflog
+      // retention, a group still firing after this long is simply notified again.
+      await db.deleteFrom('notify_log').where('sent_at', '<', before).execute();
       return old.length;
     },
   };

@@ -170,14 +170,15 @@ notifications:
   retry: { initial: 200ms, max: 2s }
 `,
     );
-    const vigil = startVigil(config, secrets, children);
-    const url = await vigil.url;
+    // The token first: made while the daemon runs, it would delay the test past the first mail.
     const get = authed(await apiToken(config, secrets));
-
-    // Firing: each receiver hears once.
     const mailed = new Promise<void>((r) => {
       mailArrived = () => mails.length >= 1 && r();
     });
+    const vigil = startVigil(config, secrets, children);
+    const url = await vigil.url;
+
+    // Firing: each receiver hears once.
     await Promise.all([slack.until(1), pagerduty.until(1), mailed]);
     const trigger = pagerduty.accepted[0]!.body;
     expect(trigger).toMatchObject({

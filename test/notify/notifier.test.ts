@@ -156,6 +156,20 @@ ${extra}`;
     expect((await h.store.incidents.get(incident!.id))!.status).toBe('resolved');
   });
 
+  it('keeps refreshing Alertmanager after an acknowledgement, so it does not resolve the alert', async () => {
+    await start(config('', `  - name: am\n    alertmanager: { url: "${receiver.url}/am" }`));
+    h.fire(api);
+    h.evaluate();
+    await h.advance(60_000, 30_000);
+    const [incident] = await h.store.incidents.list();
+    await h.store.incidents.ack(incident!.id, 'ana', h.clock.now());
+    const to = (p: string) => receiver.accepted.filter((r) => r.path.startsWith(p)).length;
+    const before = { am: to('/am'), hook: to('/hook') };
+    await h.advance(5 * 60_000, 60_000);
+    expect(to('/hook')).toBe(before.hook);
+    expect(to('/am')).toBeGreaterThanOrEqual(before.am + 4);
+  });
+
   it('a silenced alert is not sent, and neither is its resolution', async () => {
     await start();
     const now = h.clock.now();
@@ -250,6 +264,10 @@ inhibit_rules:
       channel: 'hook',
     });
     expect(ops[0]!.body.title).toBe('[FIRING:1] NotificationFailing');
+    // and it is listed with the other firing alerts
+    expect(h.notifier.ownAlerts().map((a) => a.labels)).toEqual([
+      { alertname: 'NotificationFailing', channel: 'hook', severity: 'warning' },
+    ]);
   });
 
   it('gives up after give_up_after and dead-letters', async () => {

@@ -163,6 +163,13 @@ describe.each(testDatabases)('store contract on $name', (database) => {
 
   it('prunes raw data by retention and keeps the long-term rollups', async () => {
     const now = t0 + 40 * day;
+    const entry = (groupKey: string, sentAt: number) => ({
+      alerts: [],
+      forget: [],
+      log: { receiver: 'team', groupKey, firing: ['f1'], resolved: [], sentAt },
+    });
+    await store.notifications.flush(entry('quiet-for-weeks', t0));
+    await store.notifications.flush(entry('recent', now - day));
     const counts = await store.prune(
       {
         results: 30 * day,
@@ -180,6 +187,7 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     expect(await store.results.list('svc', t0, now)).toEqual([]);
     const [svc] = await store.rollups.availability(t0, t0 + 3 * day, ['svc']);
     expect(svc).toMatchObject({ runs: 3 * 1440, up: 3 * 1440 - 90 });
+    expect((await store.notifications.log()).map((e) => e.groupKey)).toEqual(['recent']);
   });
 
   it('is all or nothing: a failing batch leaves nothing behind', async () => {

@@ -21,6 +21,7 @@ export const alertmanagerProvider: Provider<Spec> = {
   schema: spec,
   target: (s) => hostOf(s.url),
   defaults: { groupWaitMs: 0, groupIntervalMs: 60_000, repeatIntervalMs: 60_000 },
+  repeatsKeepAlive: true,
   async send(s, d) {
     const sentAt = Date.now();
     const alerts = d.payload.data.alerts.map((a) => ({

@@ -10,16 +10,28 @@ export const alertRoutes =
     app.get('/alerts', async () => ({
       status: 'success',
       data: {
-        alerts: deps.rules.groups.flatMap((g) =>
-          g.activeAlerts().map((a) => ({
-            labels: a.labels,
-            annotations: a.annotations,
-            state: a.state,
-            activeAt: iso(a.activeAt),
-            firedAt: iso(a.firedAt),
-            value: String(a.value),
-          })),
-        ),
+        alerts: deps.rules.groups
+          .flatMap((g) =>
+            g.activeAlerts().map((a) => ({
+              labels: a.labels,
+              annotations: a.annotations,
+              state: a.state,
+              activeAt: iso(a.activeAt),
+              firedAt: iso(a.firedAt),
+              value: String(a.value),
+            })),
+          )
+          .concat(
+            // Vigil's own alerts (a channel that dead-letters) are alerts like any other
+            (deps.notifier?.ownAlerts() ?? []).map((a) => ({
+              labels: a.labels,
+              annotations: a.annotations,
+              state: 'firing' as const,
+              activeAt: iso(a.startsAt),
+              firedAt: iso(a.startsAt),
+              value: '1',
+            })),
+          ),
       },
     }));
 
