@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { sessionManager } from './auth/sessions.js';
@@ -10,6 +11,7 @@ import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
+import { EventHub } from './services/events.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
@@ -59,6 +61,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     write: (batch, samples) => store.record(batch, samples),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
+  const events = new EventHub();
   const notifier = new Notifier({
     clock,
     notifications: store.notifications,
@@ -66,6 +69,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     incidents: store.incidents,
     settings: () => notifierSettings(loaded),
     log,
+    onIncidentChange: () => events.publish({ type: 'incident', at: clock.now() }),
   });
   // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
   let observeLateness = (_seconds: number) => {};
@@ -74,7 +78,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     heartbeats: store.heartbeats,
     state: store.state,
     concurrency: loaded.config.scheduler.concurrency,
-    record: (r) => buffer.add(r),
+    record: (r) => {
+      buffer.add(r);
+      events.publish({
+        type: 'check',
+        check: r.check,
+        status: r.status,
+        at: r.startedAt,
+        durationMs: r.durationMs,
+      });
+    },
     onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),
   });
   const rules = new RuleService({
@@ -97,6 +110,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           { alert: t.rule, labels: t.labels, from: t.from, to: t.to, reason: t.reason },
           'alert state changed',
         );
+        events.publish({ type: 'alert', rule: t.rule, labels: t.labels, from: t.from, to: t.to, at: t.at });
       }
       store.alerts
         .insertTransitions(transitions.map((t) => ({ ...t, value: t.value })))
@@ -181,6 +195,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     version,
     onHeartbeat: (name) => m.runNow(name),
     routines,
+    events,
+    // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
+    webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });
 
   const listen = parseListen(opts.listen ?? loaded.config.server.listen);

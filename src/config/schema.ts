@@ -8,6 +8,7 @@ import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { maintenanceSchema } from './maintenance.js';
 import { checkRoutines, routinesSchema } from './routines.js';
+import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { duration, labelsSchema } from './types.js';
 
 export const defaultEveryMs = 30_000;
@@ -147,10 +148,13 @@ export const configSchema = z
     maintenance: maintenanceSchema,
     /** the guide's daily, weekly and monthly reviews: steps, sign-offs and a report */
     routines: routinesSchema,
+    /** the public status page at /status: its title and the groups of checks it shows */
+    status_page: statusPageSchema,
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
     checkRoutines(config, ctx);
+    checkStatusPage(config, ctx);
     const seen = new Map<string, number>();
     config.checks.forEach((check, i) => {
       const first = seen.get(check.name);

@@ -4,14 +4,19 @@ import { registerAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { backupRoutes } from './routes/backups.js';
+import { checkSeriesRoutes } from './routes/check-series.js';
 import { checkRoutes } from './routes/checks.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
+import { overviewRoutes } from './routes/overview.js';
 import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
+import { statusRoutes } from './routes/status.js';
+import { webRoutes } from './routes/web.js';
 
 const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
@@ -59,5 +64,10 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   app.register(backupRoutes(deps), { prefix: '/api/v1' });
   app.register(routineRoutes(deps), { prefix: '/api/v1' });
+  app.register(overviewRoutes(deps), { prefix: '/api/v1' });
+  app.register(checkSeriesRoutes(deps), { prefix: '/api/v1' });
+  app.register(eventRoutes(deps), { prefix: '/api/v1' });
+  app.register(statusRoutes(deps), { prefix: '/api/v1' });
+  app.register(webRoutes(deps));
   return app;
 }

@@ -3,6 +3,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
+import type { EventHub } from '../services/events.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
@@ -29,4 +30,8 @@ export interface AppDeps {
   auth?: AuthDeps;
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
+  /** live events for `/api/v1/events`; absent in tests of other parts */
+  events?: EventHub;
+  /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
+  webRoot?: string;
 }

@@ -34,6 +34,8 @@ export interface NotifierDeps {
   incidents: IncidentsRepo;
   settings(): NotifierSettings;
   log: NotifierLog;
+  /** told after an incident opened or closed, so the dashboard can show it live */
+  onIncidentChange?(): void;
   /** for tests: the delivery jitter source */
   random?: () => number;
 }
@@ -257,7 +259,7 @@ export class Notifier {
     this.#alerts.set(alert.fingerprint, alert);
     this.#member(alert.ruleGroup).add(alert.fingerprint);
     this.dispatcher.ingest(alert);
-    this.#track(this.incidents.fired(alert, at));
+    this.#track(this.incidents.fired(alert, at).then(() => this.deps.onIncidentChange?.()));
   }
 
   #resolve(alert: NotifyAlert, at: number): void {
@@ -265,7 +267,7 @@ export class Notifier {
     this.#alerts.set(alert.fingerprint, resolved);
     this.#byGroup.get(alert.ruleGroup)?.delete(alert.fingerprint);
     this.#track(this.deps.notifications.resolveAlert(alert.fingerprint, at));
-    this.#track(this.incidents.resolved(resolved, at));
+    this.#track(this.incidents.resolved(resolved, at).then(() => this.deps.onIncidentChange?.()));
     this.dispatcher.ingest(resolved);
   }
 

@@ -46,6 +46,27 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
       }));
     },
 
+    /** The newest runs that were down (critical or unknown), within [from, to]: a check's recent failures. */
+    async failures(check: string, from: number, to: number, limit = 20): Promise<StoredResult[]> {
+      const rows = await db
+        .selectFrom('check_results')
+        .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
+        .where('check_name', '=', check)
+        .where('started_at', '>=', from)
+        .where('started_at', '<=', to)
+        .where('status', 'not in', ['ok', 'warning'])
+        .orderBy('started_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        check: r.check_name,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        status: r.status,
+        message: r.message,
+      }));
+    },
+
     async prune(before: number): Promise<number> {
       const r = await db.deleteFrom('check_results').where('started_at', '<', before).executeTakeFirst();
       return Number(r.numDeletedRows);

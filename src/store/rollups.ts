@@ -116,13 +116,43 @@ export function rollupsRepo(db: Kysely<Tables>, d: StoreDialect) {
       });
     },
 
+    /**
+     * Every check's buckets at one resolution in [from, to), as parallel columns:
+     * the overview's sparklines for thousands of checks in one query, without an
+     * object per row.
+     */
+    async grid(
+      res: Resolution,
+      from: number,
+      to: number,
+    ): Promise<{ check: string[]; bucket: number[]; runs: number[]; up: number[] }> {
+      const rows = await db
+        .selectFrom('rollups')
+        .select(['check_name', 'bucket', 'runs', 'up'])
+        .where('resolution', '=', res)
+        .where('bucket', '>=', bucketOf(from, res))
+        .where('bucket', '<', to)
+        .execute();
+      const out = { check: [] as string[], bucket: [] as number[], runs: [] as number[], up: [] as number[] };
+      for (const r of rows) {
+        out.check.push(r.check_name);
+        out.bucket.push(Number(r.bucket));
+        out.runs.push(Number(r.runs));
+        out.up.push(Number(r.up));
+      }
+      return out;
+    },
+
     /** One check's buckets at one resolution, for charts. */
     async series(check: string, res: Resolution, from: number, to: number): Promise<RollupPoint[]> {
       const rows = await db
         .selectFrom('rollups')
         .selectAll()
         .where('check_name', '=', check)
-        .where('resolution', '=', res)
+        // `resolution || ''` (the same value on both dialects) keeps SQLite's planner, which has
+        // no statistics, from scanning the primary key (resolution, bucket, …) across every check:
+        // with it, the rollups_by_check index reads only this check's rows (0.7 s → 20 ms at 5,000).
+        .where(sql`resolution || ''`, '=', res)
         .where('bucket', '>=', bucketOf(from, res))
         .where('bucket', '<', to)
         .orderBy('bucket')

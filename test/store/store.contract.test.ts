@@ -151,6 +151,30 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     ]);
   });
 
+  it("reads every check's hourly buckets as columns and a check's recent failures", async () => {
+    const base = t0 + 20 * day;
+    const hour = 3_600_000;
+    await store.record([
+      result('grid-a', base, 'ok'),
+      result('grid-a', base + 1000, 'critical'),
+      result('grid-a', base + hour, 'ok'),
+      result('grid-b', base + hour, 'unknown'),
+      result('grid-b', base + 3 * hour, 'warning'),
+    ]);
+    const g = await store.rollups.grid('h', base, base + 2 * hour);
+    const rows = g.check.map((c, i) => [c, g.bucket[i], g.runs[i], g.up[i]]).sort();
+    expect(rows).toEqual([
+      ['grid-a', base, 2, 1],
+      ['grid-a', base + hour, 1, 1],
+      ['grid-b', base + hour, 1, 0],
+    ]);
+    const failures = await store.results.failures('grid-b', base, base + day);
+    expect(failures.map((f) => [f.startedAt, f.status])).toEqual([[base + hour, 'unknown']]);
+    expect((await store.results.failures('grid-a', base, base + day, 5)).map((f) => f.status)).toEqual([
+      'critical',
+    ]);
+  });
+
   it('keeps heartbeats and returns the newest ping and start', async () => {
     await store.heartbeats.record('backup', { at: t0, type: 'start' });
     await store.heartbeats.record('backup', { at: t0 + 5000, type: 'fail', message: 'disk full' });

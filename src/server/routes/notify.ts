@@ -149,14 +149,14 @@ export const notifyRoutes =
     const actor = z.object({ by: z.string().min(1).default('api') });
     app.post<{ Params: { id: string } }>('/incidents/:id/ack', async (req) => {
       const by = req.principal?.name ?? parse(actor, req.body).by;
-      return incidentView(
-        await acknowledgeIncident(store.incidents, Number(req.params.id), by, deps.clock.now()),
-      );
+      const i = await acknowledgeIncident(store.incidents, Number(req.params.id), by, deps.clock.now());
+      deps.events?.publish({ type: 'incident', id: i.id, at: deps.clock.now() });
+      return incidentView(i);
     });
     app.post<{ Params: { id: string } }>('/incidents/:id/resolve', async (req) => {
       const by = req.principal?.name ?? parse(actor, req.body).by;
-      return incidentView(
-        await resolveIncident(store.incidents, Number(req.params.id), by, deps.clock.now()),
-      );
+      const i = await resolveIncident(store.incidents, Number(req.params.id), by, deps.clock.now());
+      deps.events?.publish({ type: 'incident', id: i.id, at: deps.clock.now() });
+      return incidentView(i);
     });
   };

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { labelsSchema } from './types.js';
+
+/**
+ * The public status page: which checks it shows, in which groups. A group names
+ * its checks or matches them by labels; nothing else about a check (target,
+ * message, host) is ever shown there.
+ */
+const statusGroup = z
+  .strictObject({
+    name: z.string().min(1),
+    checks: z.array(z.string().min(1)).optional(),
+    match: labelsSchema.optional(),
+  })
+  .refine((g) => (g.checks === undefined) !== (g.match === undefined), {
+    message: 'a status page group has either checks or match',
+    params: { hint: 'checks: [api, web] or match: { tier: public }' },
+  });
+
+export const statusPageSchema = z
+  .strictObject({
+    title: z.string().min(1).default('Service status'),
+    groups: z.array(statusGroup).default([]),
+  })
+  .prefault({});
+
+export type StatusPageConfig = z.output<typeof statusPageSchema>;
+
+/** Checks named in a group that do not exist are config errors, with the group's path. */
+export function checkStatusPage(
+  config: { status_page: StatusPageConfig; checks: readonly { name: string }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Set(config.checks.map((c) => c.name));
+  config.status_page.groups.forEach((g, i) => {
+    g.checks?.forEach((name, j) => {
+      if (!names.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['status_page', 'groups', i, 'checks', j],
+          message: `no check named "${name}"`,
+          params: { hint: 'use a name from checks:, or match: { label: value }' },
+        });
+    });
+  });
+}

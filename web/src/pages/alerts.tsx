@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { labelText, time } from '../format';
+import { onLive } from '../live';
+import { StatusBadge } from '../parts/status';
+import { SilenceForm } from './silences';
+
+interface Active {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: string;
+  activeAt?: string;
+  firedAt?: string;
+  value: string;
+}
+interface Transition {
+  at: string;
+  rule: string;
+  labels: Record<string, string>;
+  from: string;
+  to: string;
+  value: number | null;
+  reason: string;
+}
+
+export function AlertsPage({ canOperate }: { canOperate: boolean }) {
+  const [active, setActive] = useState<Active[] | null>(null);
+  const [history, setHistory] = useState<Transition[]>([]);
+  const [silencing, setSilencing] = useState<Active | null>(null);
+  const [tick, setTick] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api<{ data: { alerts: Active[] } }>('/alerts').then(
+      (r) => setActive(r.data.alerts),
+      (e: Error) => setError(e.message),
+    );
+    api<{ transitions: Transition[] }>('/alerts/history?limit=100').then(
+      (r) => setHistory(r.transitions),
+      () => {},
+    );
+  }, [tick]);
+  useEffect(() => onLive((e) => e.type === 'alert' && setTick((t) => t + 1)), []);
+
+  if (error)
+    return (
+      <p role="alert" class="error">
+        {error}
+      </p>
+    );
+  if (!active) return <p aria-busy="true">Loading…</p>;
+  const sorted = [...active].sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1));
+  return (
+    <section aria-labelledby="alerts-title">
+      <h1 id="alerts-title">Alerts</h1>
+      <h2>Firing and pending</h2>
+      {sorted.length === 0 ? (
+        <p>Nothing is firing or pending.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">State</th>
+              <th scope="col">Alert</th>
+              <th scope="col">Labels</th>
+              <th scope="col">Value</th>
+              <th scope="col">Since</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((a) => {
+              const { alertname, ...rest } = a.labels;
+              return (
+                <tr key={labelText(a.labels)} data-alert={alertname}>
+                  <td>
+                    <StatusBadge status={a.state} />
+                  </td>
+                  <td>
+                    <strong>{alertname}</strong>
+                    {a.annotations.summary ? <div class="hint">{a.annotations.summary}</div> : null}
+                  </td>
+                  <td class="labels">{labelText(rest)}</td>
+                  <td>{a.value}</td>
+                  <td>{time(a.firedAt ?? a.activeAt)}</td>
+                  <td>
+                    {canOperate ? (
+                      <button type="button" onClick={() => setSilencing(a)}>
+                        Silence…
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {silencing ? (
+        <SilenceForm
+          initial={Object.entries(silencing.labels)
+            .filter(([k]) => k === 'alertname' || k === 'check' || k === 'instance')
+            .map(([k, v]) => `${k}="${v}"`)}
+          onDone={() => {
+            setSilencing(null);
+            setTick((t) => t + 1);
+          }}
+        />
+      ) : null}
+      <h2>History</h2>
+      {history.length === 0 ? (
+        <p>No alert changes in the last 7 days.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Alert</th>
+              <th scope="col">Change</th>
+              <th scope="col">Labels</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((t, i) => (
+              <tr key={i}>
+                <td>{time(t.at)}</td>
+                <td>{t.rule}</td>
+                <td>
+                  {t.from} → <StatusBadge status={t.to} />
+                </td>
+                <td class="labels">{labelText(t.labels)}</td>
+                <td>{t.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

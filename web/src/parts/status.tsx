@@ -1,0 +1,26 @@
+/** Status is shown by colour, icon and word together: never by colour alone. */
+const looks: Record<string, { icon: string; word: string }> = {
+  ok: { icon: '✓', word: 'Up' },
+  up: { icon: '✓', word: 'Up' },
+  warning: { icon: '!', word: 'Warning' },
+  degraded: { icon: '!', word: 'Degraded' },
+  critical: { icon: '✕', word: 'Down' },
+  down: { icon: '✕', word: 'Down' },
+  unknown: { icon: '?', word: 'Unknown' },
+  pending: { icon: '…', word: 'Pending' },
+  firing: { icon: '▲', word: 'Firing' },
+  open: { icon: '●', word: 'Open' },
+  acknowledged: { icon: '◐', word: 'Acknowledged' },
+  resolved: { icon: '✓', word: 'Resolved' },
+  active: { icon: '■', word: 'Active' },
+  expired: { icon: '–', word: 'Expired' },
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  const l = looks[status] ?? { icon: '?', word: status };
+  return (
+    <span class={`badge s-${status}`}>
+      <span aria-hidden="true">{l.icon}</span> {l.word}
+    </span>
+  );
+}
