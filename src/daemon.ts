@@ -9,14 +9,17 @@ import { startChanges } from './changes/service.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
+import { enqueueAnnouncement } from './notify/announce.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
+import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
 import { startRotation } from './services/rotation.js';
+import { RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
 import { WriteBuffer } from './services/write-buffer.js';
@@ -129,6 +132,30 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const recovered = await backupService.recover();
   if (recovered.cleaned || recovered.catalogued)
     log.warn(recovered, 'backups left by a crash were cleaned up');
+  const logTo = {
+    info: (o: object, msg: string) => log.info(o, msg),
+    error: (o: object, msg: string) => log.error(o, msg),
+  };
+  const maintenance = new MaintenanceScheduler({
+    store,
+    clock,
+    baseDir: path.dirname(path.resolve(loaded.file)),
+    // read at each run, so a reloaded retention: applies to the next prune
+    get retention() {
+      return loaded.config.retention;
+    },
+    log: logTo,
+    recordSamples: (samples) => buffer.addSamples(samples),
+  });
+  const routines = new RoutineScheduler({
+    store,
+    clock,
+    config: () => loaded,
+    announce: async (msg) => {
+      await enqueueAnnouncement(store, loaded.config, { ...msg, kind: msg.kind }, clock.now());
+    },
+    log: logTo,
+  });
   const metrics = ownMetrics({
     scheduler: m.scheduler,
     buffer,
@@ -137,6 +164,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     notifier,
     outbox: store.notifications,
     backups,
+    maintenance,
+    routines: { runs: () => routineGaugeRows(store, loaded.config.routines) },
   });
   observeLateness = (s) => metrics.lateness.observe(s);
 
@@ -166,6 +195,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     metrics: metrics.registry,
     version,
     onHeartbeat: (name) => m.runNow(name),
+    routines,
     events,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
@@ -192,6 +222,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   m.start(loaded.config.checks);
   rules.start(setup.groups);
   backups.start(loaded.config.backups.jobs);
+  maintenance.start(loaded.config.maintenance);
+  routines.start(loaded.config.routines);
   log.info({ url, version }, 'Vigil is up');
 
   let pruneTimer: TimerHandle | undefined;
@@ -248,6 +280,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       notifier.ruleGroupsChanged(groups.map((g) => g.id));
       backupService.reload(next.config.backups.jobs);
       backups.reload(next.config.backups.jobs);
+      maintenance.reload(next.config.maintenance);
+      routines.reload(next.config.routines);
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {
@@ -255,7 +289,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         pruneTimer?.cancel();
         rotation.stop();
         changes.stop();
-        await Promise.all([m.stop(deadlineMs), rules.stop(deadlineMs), backups.stop()]);
+        await Promise.all([
+          m.stop(deadlineMs),
+          rules.stop(deadlineMs),
+          backups.stop(),
+          maintenance.stop(),
+          routines.stop(),
+        ]);
         await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();

@@ -350,6 +350,107 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       code = await (await import('./logs-rotate.js')).logsRotateCommand(io, o);
     });
 
+  const routine = program
+    .command('routine')
+    .description("the guide's routines: run, list runs, show one, sign off");
+  routine
+    .command('run')
+    .description('run a routine now; its manual steps wait for sign-off')
+    .argument('<routine>', 'a routine from routines:')
+    .option(...configOption)
+    .option('--format <format>', 'markdown, html or json', 'markdown')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o) => {
+      code = await (await import('./routine.js')).routineRunCommand(io, name, o);
+    });
+  routine
+    .command('runs')
+    .description('runs of routines, newest first, with what waits for sign-off')
+    .option(...configOption)
+    .option('--routine <name>', 'one routine only')
+    .option('--open', 'only runs waiting for sign-off')
+    .option('--limit <n>', 'how many (default 20)')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await import('./routine.js')).routineRunsCommand(io, o);
+    });
+  routine
+    .command('show')
+    .description("a run's steps and findings (a routine's name: its newest run)")
+    .argument('<run>', 'a run id, or a routine name')
+    .option(...configOption)
+    .option('--format <format>', 'the whole report: markdown, html or json')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, o) => {
+      code = await (await import('./routine.js')).routineShowCommand(io, ref, o);
+    });
+  routine
+    .command('signoff')
+    .description('sign off a manual step of an open run')
+    .argument('<run>', 'a run id, or a routine name for its newest run')
+    .argument('<step>', "the step's name (or its number)")
+    .option('-m, --note <text>', 'what was done or found')
+    .option('--by <name>', 'who (default: $USER)')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, step: string, o) => {
+      code = await (await import('./routine.js')).routineSignoffCommand(io, ref, step, o);
+    });
+  program
+    .command('report')
+    .description("a routine's report built now: vigil report daily|weekly|monthly")
+    .argument('<routine>', 'a routine from routines:')
+    .option(...configOption)
+    .option(
+      '--since <duration|time>',
+      "period start: 7d back, or an ISO 8601 time (default: the routine's period)",
+    )
+    .option('--format <format>', 'markdown, html or json', 'markdown')
+    .option('--json', 'same as --format json')
+    .action(async (name: string, o) => {
+      code = await (await import('./report.js')).reportCommand(io, name, o);
+    });
+  const baseline = program
+    .command('baseline')
+    .description('latency baselines performance steps compare against');
+  baseline
+    .command('set')
+    .description("record each check's p50/p95 latency over a period as its baseline")
+    .argument('[checks...]', 'checks (default: all that ran)')
+    .option(...configOption)
+    .option('--since <duration|time>', 'period start (default 7d)')
+    .option('--by <name>', 'who (default: $USER)')
+    .option('--json', 'machine-readable output')
+    .action(async (names: string[], o) => {
+      code = await (await import('./baseline.js')).baselineSetCommand(io, names, o);
+    });
+  baseline
+    .command('list')
+    .description('the stored baselines')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await import('./baseline.js')).baselineListCommand(io, o);
+    });
+  const maintenance = program.command('maintenance').description('database and cleanup tasks: run now, list');
+  maintenance
+    .command('run')
+    .description('run maintenance tasks now (default: all); exit 1 if any fails')
+    .argument('[task]', 'a task from maintenance:')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (task: string | undefined, o) => {
+      code = await (await import('./maintenance.js')).maintenanceRunCommand(io, task, o);
+    });
+  maintenance
+    .command('list')
+    .description('tasks with their schedule and last run')
+    .option(...configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => {
+      code = await (await import('./maintenance.js')).maintenanceListCommand(io, o);
+    });
+
   const access = () => import('./access.js');
   const user = program.command('user').description('dashboard and API users: add, list, passwd, remove');
   user

@@ -7,6 +7,8 @@ import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { changesSchema, checkChanges } from './changes.js';
+import { maintenanceSchema } from './maintenance.js';
+import { checkRoutines, routinesSchema } from './routines.js';
 import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { duration, labelsSchema } from './types.js';
 
@@ -145,11 +147,16 @@ export const configSchema = z
     backups: backupsSchema.prefault({}),
     /** deployment windows, freezes, the deploy gate's requirements, announcements, maintenance */
     changes: changesSchema.prefault({}),
+    /** scheduled database and cleanup tasks; Vigil's own store is one of them */
+    maintenance: maintenanceSchema,
+    /** the guide's daily, weekly and monthly reviews: steps, sign-offs and a report */
+    routines: routinesSchema,
     /** the public status page at /status: its title and the groups of checks it shows */
     status_page: statusPageSchema,
   })
   .superRefine((config, ctx) => {
     checkNotify(config, ctx);
+    checkRoutines(config, ctx);
     checkStatusPage(config, ctx);
     checkChanges(
       config.changes,

@@ -15,6 +15,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
 import { overviewRoutes } from './routes/overview.js';
 import { queryRoutes } from './routes/query.js';
+import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
 
@@ -26,6 +27,10 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
   BACKUP_NOT_FOUND: 404,
   CHANGE_NOT_FOUND: 404,
   SERVICE_NOT_FOUND: 404,
+  ROUTINE_NOT_FOUND: 404,
+  ROUTINE_RUN_NOT_FOUND: 404,
+  ROUTINE_STEP_NOT_FOUND: 404,
+  ROUTINE_SIGNOFF_REFUSED: 409,
   STORE_UNREACHABLE: 503,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -62,6 +67,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });
   app.register(backupRoutes(deps), { prefix: '/api/v1' });
   app.register(changeRoutes(deps), { prefix: '/api/v1' });
+  app.register(routineRoutes(deps), { prefix: '/api/v1' });
   app.register(overviewRoutes(deps), { prefix: '/api/v1' });
   app.register(checkSeriesRoutes(deps), { prefix: '/api/v1' });
   app.register(eventRoutes(deps), { prefix: '/api/v1' });

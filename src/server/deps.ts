@@ -24,6 +24,8 @@ export interface AppDeps {
   queryable: Queryable;
   metrics: Registry;
   version: string;
+  /** delivers routine reports whose last step was just signed off; absent in tests of other parts */
+  routines?: { deliver(): Promise<void> };
   /** login for /api and /metrics; absent only in tests of other parts, where the API is open */
   auth?: AuthDeps;
   /** heartbeat pings become results at once, through the same pipeline as scheduled runs */

@@ -16,6 +16,10 @@ export function ownMetrics(parts: {
   outbox?: Pick<NotificationsRepo, 'queue'>;
   /** the backup gauges the backup scheduler keeps from the catalogue */
   backups?: { gauges: readonly Sample[] };
+  /** the maintenance gauges the maintenance scheduler keeps from its runs */
+  maintenance?: { gauges: readonly Sample[] };
+  /** routine runs, for their last run and the steps waiting for sign-off */
+  routines?: { runs(): Promise<{ routine: string; startedAt: number; waiting: number }[]> };
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
@@ -151,6 +155,53 @@ export function ownMetrics(parts: {
       collect() {
         this.reset();
         for (const s of parts.backups?.gauges ?? []) if (s.name === name) this.set({ ...s.labels }, s.value);
+      },
+    });
+  }
+  const maintenanceHelp: Record<string, string> = {
+    maintenance_last_success_timestamp_seconds: 'When a maintenance task last succeeded',
+    maintenance_last_failure_timestamp_seconds: 'When a maintenance task last failed or timed out',
+    maintenance_duration_seconds: 'How long the newest run of a maintenance task took',
+  };
+  for (const [name, help] of Object.entries(maintenanceHelp)) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['task'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of parts.maintenance?.gauges ?? [])
+          if (s.name === name) this.set({ ...s.labels }, s.value);
+      },
+    });
+  }
+  if (parts.routines) {
+    const { routines } = parts;
+    let latest: Promise<{ routine: string; startedAt: number; waiting: number }[]> | undefined;
+    // Both gauges read one snapshot per scrape.
+    const snapshot = () => {
+      latest ??= routines.runs().finally(() => setImmediate(() => (latest = undefined)));
+      return latest;
+    };
+    new Gauge({
+      name: 'routine_last_run_timestamp_seconds',
+      help: 'When a routine last ran',
+      labelNames: ['routine'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of await snapshot()) this.set({ routine: r.routine }, r.startedAt / 1000);
+      },
+    });
+    new Gauge({
+      name: 'routine_steps_awaiting_signoff',
+      help: 'Manual steps of open routine runs not yet signed off',
+      labelNames: ['routine'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of await snapshot()) this.set({ routine: r.routine }, r.waiting);
       },
     });
   }

@@ -17,6 +17,7 @@ import { migrationProvider } from './migrations/index.js';
 import { notificationsRepo } from './notifications.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
+import { routinesRepo } from './routines.js';
 import { samplesRepo, type TimedSample } from './samples.js';
 import { silencesRepo } from './silences.js';
 import type { Tables } from './tables.js';
@@ -64,6 +65,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const state = checkStateRepo(db, opts.now);
   const backups = backupsRepo(db);
   const changes = changesRepo(db);
+  const routines = routinesRepo(db);
   const users = usersRepo(db);
   const tokens = tokensRepo(db);
   const sessions = sessionsRepo(db);
@@ -87,6 +89,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     backups,
     /** change records and their timelines */
     changes,
+    /** routine runs, sign-offs, baselines and maintenance runs */
+    routines,
     /** who may use Vigil: users, API tokens, browser sessions */
     users,
     tokens,

@@ -205,6 +205,48 @@ export interface Tables {
     /** JSON, or null */
     data: string | null;
   };
+  routine_runs: {
+    id: string;
+    routine: string;
+    started_at: number;
+    period_from: number;
+    period_to: number;
+    status: string;
+    ended_at: number | null;
+    delivered_at: number | null;
+  };
+  routine_steps: {
+    run_id: string;
+    idx: number;
+    name: string;
+    kind: string;
+    status: string;
+    /** JSON */
+    section: string;
+    due_at: number | null;
+    signed_by: string | null;
+    signed_at: number | null;
+    note: string | null;
+  };
+  baselines: {
+    check_name: string;
+    p50_ms: number;
+    p95_ms: number;
+    runs: number;
+    period_from: number;
+    period_to: number;
+    set_at: number;
+    set_by: string;
+  };
+  maintenance_runs: {
+    id: Generated<number>;
+    task: string;
+    kind: string;
+    started_at: number;
+    duration_ms: number;
+    status: string;
+    message: string;
+  };
   users: {
     name: string;
     /** viewer | operator | admin */

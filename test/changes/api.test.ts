@@ -214,7 +214,7 @@ describe('changes over HTTP', () => {
   });
 
   it('scheduled maintenance is public and shows no internals', async () => {
-    const res = await app.inject('/api/v1/maintenance');
+    const res = await app.inject('/api/v1/changes/maintenance');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       maintenance: [
@@ -243,13 +243,17 @@ describe('changes over HTTP', () => {
       })),
     );
     const res = await app.inject({
-      url: '/api/v1/maintenance/availability?check=db&from=2026-11-27T00:00:00Z&to=2026-11-27T06:00:00Z',
+      url: '/api/v1/changes/maintenance/availability?check=db&from=2026-11-27T00:00:00Z&to=2026-11-27T06:00:00Z',
       headers: as('viewer'),
     });
     expect(res.json()).toMatchObject({ up: 1, down: 0, maintenance: 3, ratio_excluding_maintenance: 1 });
     expect(
-      (await app.inject({ url: '/api/v1/maintenance/availability?check=nope', headers: as('viewer') }))
-        .statusCode,
+      (
+        await app.inject({
+          url: '/api/v1/changes/maintenance/availability?check=nope',
+          headers: as('viewer'),
+        })
+      ).statusCode,
     ).toBe(404);
   });
 });

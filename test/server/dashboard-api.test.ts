@@ -24,7 +24,7 @@ const yaml = `
 checks:
   - name: api
     http: { url: "http://user:\${API_PASSWORD}@api.internal:3000/health" }
-    labels: { tier: public, team: web }
+    labels: { tier: public, team: web, service: shop }
   - name: web
     tcp: { host: web.internal, port: 443 }
     labels: { tier: public }
@@ -38,6 +38,15 @@ status_page:
       match: { tier: public }
     - name: Jobs
       checks: [batch]
+changes:
+  timezone: UTC
+  maintenance:
+    - name: db-upgrade
+      title: Database upgrade
+      from: 2026-11-28T03:00
+      until: 2026-11-28T05:00
+      silence: ['check="api"']
+      checks: [api]
 `;
 
 const result = (check: string, at: number, status: CheckResult['status'], message = 'fine'): CheckResult => ({
@@ -130,7 +139,36 @@ describe('dashboard API', () => {
   });
 
   it('answers a check series from rollups, with its failures; refuses an unknown range', async () => {
+    // a deploy of the check's service two days ago, and one of another service
+    for (const service of ['shop', 'billing']) {
+      const c = await store.changes.create({
+        title: `release of ${service}`,
+        service,
+        environment: null,
+        version: '2.4.0',
+        plannedAt: now - 2 * day,
+        window: null,
+        rollback: null,
+        createdBy: 'ana',
+        createdAt: now - 3 * day,
+      });
+      await store.changes.transition(c.id, ['planned'], 'in_progress', now - 2 * day, {
+        kind: 'started',
+        text: '',
+        actor: 'ana',
+      });
+    }
     const day7 = (await app.inject('/api/v1/checks/api/series?range=7d')).json();
+    expect(day7.deploys).toEqual([
+      {
+        at: now - 2 * day,
+        id: expect.any(Number),
+        title: 'release of shop',
+        version: '2.4.0',
+        status: 'in_progress',
+      },
+    ]);
+    expect((await app.inject('/api/v1/checks/api/series?range=24h')).json().deploys).toEqual([]);
     expect(day7.resolution).toBe('h');
     expect(day7.series.t.length).toBeGreaterThan(160);
     expect(day7.series.t.length).toBe(day7.series.avgMs.length);
@@ -168,6 +206,16 @@ describe('dashboard API', () => {
     expect(api.days.slice(0, 59).every((d: number | null) => d === null)).toBe(true);
     expect(api.days.at(-2)).toBe(1);
     expect(body.groups[1]).toMatchObject({ state: 'unknown', checks: [{ state: 'unknown', uptime: null }] });
+    // declared maintenance shows as scheduled, by title and time only (not what it silences)
+    expect(body.maintenance).toEqual([
+      {
+        name: 'db-upgrade',
+        title: 'Database upgrade',
+        starts_at: '2026-11-28T03:00:00.000Z',
+        ends_at: '2026-11-28T05:00:00.000Z',
+        in_progress: false,
+      },
+    ]);
     // nothing internal: no messages, hosts, targets, labels, secrets
     expect(res.body).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|internal|s3cret|tier|team|http/);
   });

@@ -155,12 +155,12 @@ export const changeRoutes =
       },
     );
 
-    app.get('/maintenance', { config: { auth: 'public' } }, async () => ({
+    app.get('/changes/maintenance', { config: { auth: 'public' } }, async () => ({
       maintenance: scheduledMaintenance(deps.config().config, deps.clock.now()),
     }));
 
     app.get<{ Querystring: { check?: string; from?: string; to?: string } }>(
-      '/maintenance/availability',
+      '/changes/maintenance/availability',
       async (req) => {
         const config = deps.config().config;
         const check = text(req.query.check);

@@ -41,10 +41,13 @@ export const checkSeriesRoutes =
         }
         const to = deps.clock.now();
         const from = to - range.ms;
-        const [points, transitions, failures] = await Promise.all([
+        // deploy markers: changes to the service the check belongs to (its `service` label)
+        const service = deps.config().config.checks.find((c) => c.name === name)?.labels.service;
+        const [points, transitions, failures, changes] = await Promise.all([
           deps.store.rollups.series(name, range.res, from, to + 1),
           deps.store.alerts.history({ from, to, limit: 5000 }),
           deps.store.results.failures(name, from, to, 20),
+          service ? deps.store.changes.list({ from, to, service, limit: 200 }) : [],
         ]);
         return {
           check: name,
@@ -61,6 +64,15 @@ export const checkSeriesRoutes =
           alerts: transitions
             .filter((t) => t.labels.check === name)
             .map((t) => ({ at: t.at, rule: t.rule, from: t.from, to: t.to, value: t.value })),
+          deploys: changes
+            .filter((c) => c.startedAt !== null && c.startedAt >= from && c.startedAt <= to)
+            .map((c) => ({
+              at: c.startedAt!,
+              id: c.id,
+              title: c.title,
+              version: c.version,
+              status: c.status,
+            })),
           failures: failures.map((f) => ({
             at: f.startedAt,
             status: f.status,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { scheduledMaintenance } from '../../changes/maintenance.js';
 import type { CheckConfig } from '../../config/schema.js';
 import { bucketOf, resolutions } from '../../core/buckets.js';
 import { Cached } from '../../services/cached.js';
@@ -76,6 +77,8 @@ export const statusRoutes =
         firstDay: first,
         state: worst(view.map((g) => g.state)),
         groups: view,
+        // declared maintenance windows, under way or in the next 30 days: name, title and times only
+        maintenance: scheduledMaintenance(config, now),
       };
     });
   };

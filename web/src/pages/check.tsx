@@ -21,6 +21,7 @@ interface Series {
   to: number;
   series: { t: number[]; avgMs: number[]; maxMs: number[]; availability: (number | null)[] };
   alerts: { at: number; rule: string; from: string; to: string; value: number | null }[];
+  deploys?: { at: number; id: number; title: string; version: string | null; status: string }[];
   failures: { at: number; status: string; durationMs: number; message: string }[];
 }
 
@@ -82,13 +83,24 @@ export function CheckPage({ name }: { name: string }) {
 
   const markers = useMemo<Marker[]>(
     () =>
-      (series?.alerts ?? [])
-        .filter((a) => a.to === 'firing' || a.from === 'firing')
-        .map((a) => ({
-          at: a.at,
-          text: `${a.rule} ${a.to}`,
-          kind: a.to === 'firing' ? 'firing' : 'resolved',
-        })),
+      [
+        ...(series?.alerts ?? [])
+          .filter((a) => a.to === 'firing' || a.from === 'firing')
+          .map(
+            (a): Marker => ({
+              at: a.at,
+              text: `${a.rule} ${a.to}`,
+              kind: a.to === 'firing' ? 'firing' : 'resolved',
+            }),
+          ),
+        ...(series?.deploys ?? []).map(
+          (d): Marker => ({
+            at: d.at,
+            text: `deploy #${d.id} ${d.title}${d.version ? ` (${d.version})` : ''}: ${d.status}`,
+            kind: 'deploy',
+          }),
+        ),
+      ].sort((a, b) => a.at - b.at),
     [series],
   );
 
@@ -150,7 +162,7 @@ export function CheckPage({ name }: { name: string }) {
             avg={series.series.avgMs}
             max={series.series.maxMs}
             markers={markers}
-            label={`${detail.name}: latency over ${series.range}, ${markers.length} alert markers`}
+            label={`${detail.name}: latency over ${series.range}, ${markers.length} alert and deploy markers`}
           />
         ) : (
           <p>No runs in this range yet.</p>
@@ -159,7 +171,7 @@ export function CheckPage({ name }: { name: string }) {
         <p aria-busy="true">Loading chart…</p>
       )}
       {markers.length ? (
-        <ul class="markers" aria-label="Alert markers">
+        <ul class="markers" aria-label="Alert and deploy markers">
           {markers.map((m) => (
             <li key={`${m.at}${m.text}`} class={m.kind}>
               {time(m.at)}: {m.text}

@@ -14,6 +14,7 @@ interface StatusPage {
     state: string;
     checks: { name: string; state: string; uptime: number | null; days: (number | null)[] }[];
   }[];
+  maintenance?: { name: string; title: string; starts_at: string; ends_at: string; in_progress: boolean }[];
 }
 
 const headline: Record<string, string> = {
@@ -63,6 +64,20 @@ export function StatusPublicPage() {
       <p class={`headline st-${page.state}`} data-testid="status-headline" data-state={page.state}>
         <StatusBadge status={page.state} /> {headline[page.state] ?? page.state}
       </p>
+      {page.maintenance?.length ? (
+        <section aria-labelledby="maintenance" class="card" data-testid="maintenance">
+          <h2 id="maintenance">Scheduled maintenance</h2>
+          <ul>
+            {page.maintenance.map((m) => (
+              <li key={`${m.name}@${m.starts_at}`} data-in-progress={m.in_progress}>
+                <strong>{m.in_progress ? 'Under way: ' : ''}</strong>
+                {m.title || m.name}, {new Date(m.starts_at).toLocaleString()} –{' '}
+                {new Date(m.ends_at).toLocaleString()}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {page.groups.map((g) => (
         <section key={g.name} aria-labelledby={`g-${g.name}`} class="card">
           <h2 id={`g-${g.name}`}>

@@ -1,0 +1,36 @@
+import { access } from './access.js';
+import { alerts } from './alerts.js';
+import { availability } from './availability.js';
+import { backups } from './backups.js';
+import { capacity } from './capacity.js';
+import { certificates } from './certificates.js';
+import { changes } from './changes.js';
+import { checks } from './checks.js';
+import { command } from './command.js';
+import { incidents } from './incidents.js';
+import { logs } from './logs.js';
+import { maintenance } from './maintenance.js';
+import { manual } from './manual.js';
+import { performance } from './performance.js';
+import type { StepKind } from './types.js';
+
+/** Every step kind: one file each, one line here. */
+export const stepKinds = {
+  checks,
+  alerts,
+  incidents,
+  availability,
+  logs,
+  backups,
+  capacity,
+  performance,
+  certificates,
+  access,
+  changes,
+  maintenance,
+  command,
+  manual,
+} satisfies Record<string, StepKind<any>>;
+
+export type StepKindName = keyof typeof stepKinds;
+export const stepKindNames = Object.keys(stepKinds) as StepKindName[];

@@ -1,0 +1,191 @@
+import type { LoadedConfig } from '../config/loader.js';
+import type { Routine } from '../config/routines.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { nextDue } from '../core/schedule.js';
+import { describe } from '../errors.js';
+import { renderReport } from '../routines/reports/render.js';
+import { summaryText, titleOf } from '../routines/reports/words.js';
+import { reportOf, runRoutine } from '../routines/runner.js';
+import type { ChangeSource } from '../routines/steps/types.js';
+import type { Store } from '../store/store.js';
+
+/** What a delivered report becomes: one announcement per channel, deduplicated by key. */
+export interface ReportMessage {
+  /** report.<routine> */
+  kind: string;
+  channels: string[];
+  key: string;
+  title: string;
+  text: string;
+  html?: string;
+  link?: string;
+}
+
+export interface RoutineSchedulerDeps {
+  store: Store;
+  clock: Clock;
+  config(): LoadedConfig;
+  /** hands a finished run's report to the notifiers */
+  announce(msg: ReportMessage): Promise<void>;
+  changes?: ChangeSource;
+  log: { info(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+const deliverEveryMs = 60_000;
+
+/** The link people follow from a chat message to the whole report. */
+export function reportLink(loaded: LoadedConfig, runId: string): string | undefined {
+  const base = loaded.config.notifications.external_url.replace(/\/+$/, '');
+  return base ? `${base}/api/v1/routines/runs/${encodeURIComponent(runId)}/report?format=html` : undefined;
+}
+
+/**
+ * Runs each routine on its cron. A run without manual steps is delivered at
+ * once; one with manual steps when its last step is signed off (by the API in
+ * this process or the CLI in another: undelivered runs are looked for every
+ * minute), or when the next run of the routine closes it.
+ */
+export class RoutineScheduler {
+  #deps: RoutineSchedulerDeps;
+  #timers: TimerHandle[] = [];
+  #busy = new Map<string, Promise<void>>();
+  #delivering: Promise<void> | undefined;
+  #abort = new AbortController();
+
+  constructor(deps: RoutineSchedulerDeps) {
+    this.#deps = deps;
+  }
+
+  start(routines: readonly Routine[]): void {
+    const { clock } = this.#deps;
+    for (const routine of routines) {
+      const arm = () => {
+        const now = clock.now();
+        const due = nextDue(
+          { type: 'cron', expr: routine.cron, timezone: routine.timezone },
+          routine.name,
+          now,
+        );
+        if (!Number.isFinite(due)) return;
+        this.#timers.push(
+          clock.setTimer(due - now, () => {
+            arm();
+            void this.run(routine, due);
+          }),
+        );
+      };
+      arm();
+    }
+    const tick = () => {
+      this.#timers.push(clock.setTimer(deliverEveryMs, tick));
+      void this.deliver();
+    };
+    this.#timers.push(clock.setTimer(deliverEveryMs, tick));
+    void this.deliver();
+  }
+
+  reload(routines: readonly Routine[]): void {
+    for (const t of this.#timers) t.cancel();
+    this.#timers = [];
+    this.start(routines);
+  }
+
+  /** one run of a routine (skipped while its previous run's steps are still running) */
+  run(routine: Routine, scheduledAt?: number): Promise<void> {
+    const running = this.#busy.get(routine.name);
+    if (running) {
+      this.#deps.log.error(
+        { routine: routine.name },
+        'skipped: the previous run of this routine is still running',
+      );
+      return running;
+    }
+    const { store, clock, config } = this.#deps;
+    const p = runRoutine(
+      { store, loaded: config(), ...(this.#deps.changes ? { changes: this.#deps.changes } : {}) },
+      routine,
+      {
+        now: clock.now(),
+        ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+        signal: this.#abort.signal,
+      },
+    )
+      .then(({ run, created }) => {
+        if (created)
+          this.#deps.log.info({ routine: routine.name, run: run.id, status: run.status }, 'routine ran');
+        return this.deliver();
+      })
+      .catch((e) => this.#deps.log.error({ routine: routine.name, err: describe(e) }, 'routine run failed'))
+      .finally(() => this.#busy.delete(routine.name));
+    this.#busy.set(routine.name, p);
+    return p;
+  }
+
+  /** deliver every finished, undelivered run; one pass at a time */
+  deliver(): Promise<void> {
+    this.#delivering ??= this.#deliverAll().finally(() => {
+      this.#delivering = undefined;
+    });
+    return this.#delivering;
+  }
+
+  async #deliverAll(): Promise<void> {
+    const { store, clock, config, announce, log } = this.#deps;
+    try {
+      for (const run of await store.routines.undelivered()) {
+        const loaded = config();
+        const routine = loaded.config.routines.find((r) => r.name === run.routine);
+        try {
+          if (routine?.report.to.length) {
+            const link = reportLink(loaded, run.id);
+            const report = await reportOf(store, run.id, clock.now(), link);
+            const body = renderReport(report, routine.report.format);
+            await announce({
+              kind: `report.${routine.name}`,
+              channels: routine.report.to,
+              key: `routine:${run.id}`,
+              title: titleOf(report),
+              text: routine.report.format === 'html' ? summaryText(report) : body,
+              ...(routine.report.format === 'html' ? { html: body } : {}),
+              ...(link ? { link } : {}),
+            });
+          }
+          await store.routines.markDelivered(run.id, clock.now());
+          log.info({ run: run.id, to: routine?.report.to ?? [] }, 'routine report delivered');
+        } catch (e) {
+          log.error({ run: run.id, err: describe(e) }, 'delivering a routine report failed; will retry');
+        }
+      }
+    } catch (e) {
+      log.error({ err: describe(e) }, 'reading undelivered routine runs failed');
+    }
+  }
+
+  async idle(): Promise<void> {
+    while (this.#busy.size || this.#delivering) {
+      await Promise.allSettled([...this.#busy.values(), this.#delivering]);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) t.cancel();
+    this.#timers = [];
+    this.#abort.abort();
+    await this.idle();
+  }
+}
+
+/** Per configured routine: when it last ran and how many of its manual steps wait, for /metrics. */
+export async function routineGaugeRows(store: Store, routines: readonly Routine[]) {
+  const out: { routine: string; startedAt: number; waiting: number }[] = [];
+  for (const r of routines) {
+    const [last] = await store.routines.listRuns({ routine: r.name, limit: 1 });
+    if (!last) continue;
+    let waiting = 0;
+    for (const open of await store.routines.listRuns({ routine: r.name, status: 'open', limit: 100 }))
+      waiting +=
+        (await store.routines.getRun(open.id))?.steps.filter((s) => s.status === 'pending').length ?? 0;
+    out.push({ routine: r.name, startedAt: last.startedAt, waiting });
+  }
+  return out;
+}
