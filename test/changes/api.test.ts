@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionManager } from '../../src/auth/sessions.js';
 import { createToken } from '../../src/auth/tokens.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { buildApp } from '../../src/server/app.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from '../server/test-app.js';
 
 // Thursday 2026-11-26 22:30 Berlin: inside weeknights.
 const start = Date.parse('2026-11-26T21:30:00Z');
@@ -41,29 +37,7 @@ describe('changes over HTTP', () => {
   const tokens: Record<string, string> = {};
   beforeAll(async () => {
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
-      auth: {
-        store,
-        sessions: sessionManager(store, 3_600_000),
-        now: () => clock.now(),
-        settings: () => ({ metrics: 'public', loginAttemptsPerMinute: 5, sessionTtlMs: 3_600_000 }),
-      },
-      store,
-      clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
-    });
+    app = testApp({ store, clock, config: loaded, login: true });
     for (const role of ['viewer', 'operator', 'admin'] as const)
       tokens[role] = (
         await createToken(store, { name: `ci-${role}`, owner: 't', role, expiresAt: null }, start)

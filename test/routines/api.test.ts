@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionManager } from '../../src/auth/sessions.js';
 import { createToken } from '../../src/auth/tokens.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { runRoutine } from '../../src/routines/runner.js';
-import { buildApp } from '../../src/server/app.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from '../server/test-app.js';
 
 const start = Date.UTC(2026, 10, 27, 8, 0, 0);
 const yaml = `
@@ -37,29 +34,13 @@ describe('the routines API', () => {
   beforeAll(async () => {
     const loaded = parseConfig(yaml, 'vigil.yaml', {});
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
     const metrics = new Registry();
-    app = buildApp({
-      auth: {
-        store,
-        sessions: sessionManager(store, 3_600_000),
-        now: () => clock.now(),
-        settings: () => ({ metrics: 'public', loginAttemptsPerMinute: 5, sessionTtlMs: 3_600_000 }),
-      },
+    app = testApp({
       store,
       clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
+      config: loaded,
+      login: true,
       metrics,
-      version: '0.0.0-test',
       routines: {
         async deliver() {
           delivered++;

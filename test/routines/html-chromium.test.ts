@@ -93,7 +93,7 @@ describe.skipIf(!present)('the HTML report in headless Chromium', () => {
       (r) => r.length,
     );
     expect(red).toBeGreaterThan(0);
-    const text = await page.innerText('body');
+    const text = await page.textContent('body');
     expect(text).toContain('Needs a look');
     expect(text).toContain('disk_usage /var on host full in 12 days');
     await page.close();

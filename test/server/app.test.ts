@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { buildApp } from '../../src/server/app.js';
 import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from './test-app.js';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);
 const yaml = `
@@ -30,21 +28,11 @@ describe('HTTP API', () => {
     const loaded = parseConfig(yaml, 'vigil.yaml', { API_TOKEN: 'tok-123456' });
     store = await openStore('sqlite::memory:');
     monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
+    app = testApp({
       store,
       clock,
-      config: () => loaded,
+      config: loaded,
       monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
       onHeartbeat: (name) => monitor.runNow(name),
     });
     monitor.reload(loaded.config.checks);
@@ -79,21 +67,7 @@ describe('HTTP API', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'ok', store: 'sqlite' });
     const dead = await openStore('sqlite::memory:');
-    const broken = buildApp({
-      store: dead,
-      clock,
-      config: () => parseConfig('{}', 'x', {}),
-      monitor,
-      rules: new RuleService({
-        clock,
-        queryable: dead.queryable,
-        record: () => {},
-        onTransitions: () => {},
-      }),
-      queryable: dead.queryable,
-      metrics: new Registry(),
-      version: 'x',
-    });
+    const broken = testApp({ store: dead, clock, config: parseConfig('{}', 'x', {}) });
     await dead.close();
     const res = await broken.inject('/health');
     expect(res.statusCode).toBe(503);

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import { sessionManager } from '../../src/auth/sessions.js';
@@ -7,10 +6,8 @@ import { authenticateToken, createToken } from '../../src/auth/tokens.js';
 import { addUser, ensureFirstAdmin } from '../../src/auth/users.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { buildApp } from '../../src/server/app.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from './test-app.js';
 
 const start = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -30,28 +27,11 @@ describe('login, roles and API tokens', () => {
   beforeAll(async () => {
     const loaded = parseConfig('server: { trust_proxy: true }\n', 'vigil.yaml', {});
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
-      auth: {
-        store,
-        sessions: sessionManager(store, 3_600_000),
-        now: () => clock.now(),
-        settings: () => ({ metrics, loginAttemptsPerMinute: 5, sessionTtlMs: 3_600_000 }),
-      },
+    app = testApp({
       store,
       clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
+      config: loaded,
+      login: () => ({ metrics }),
     });
     await addUser(store, 'olga', 'operator', 'correct horse battery', start);
     await addUser(store, 'vic', 'viewer', 'viewer password 1', start);

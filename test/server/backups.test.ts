@@ -1,11 +1,8 @@
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { buildApp } from '../../src/server/app.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from './test-app.js';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);
 const yaml = `
@@ -20,26 +17,12 @@ backups:
 
 describe('GET /api/v1/backups', () => {
   let store: Store;
-  let app: ReturnType<typeof buildApp>;
+  let app: ReturnType<typeof testApp>;
   beforeAll(async () => {
     const clock = new FakeClock(now);
     const loaded = parseConfig(yaml, 'vigil.yaml', { DB_PASSWORD: 's3cret-pw' });
     store = await openStore('sqlite::memory:');
-    app = buildApp({
-      store,
-      clock,
-      config: () => loaded,
-      monitor: new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 1 }),
-      rules: new RuleService({
-        clock,
-        queryable: store.queryable,
-        record: () => {},
-        onTransitions: () => {},
-      }),
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: 't',
-    });
+    app = testApp({ store, clock, config: loaded });
     await store.backups.record({
       id: 'c0ffee01',
       job: 'orders-db',

@@ -3,19 +3,15 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionManager } from '../../src/auth/sessions.js';
 import { addUser } from '../../src/auth/users.js';
 import type { CheckResult } from '../../src/checks/types.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { VigilError } from '../../src/errors.js';
-import { buildApp } from '../../src/server/app.js';
 import { EventHub } from '../../src/services/events.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from './test-app.js';
 
 const hour = 3_600_000;
 const day = 86_400_000;
@@ -73,25 +69,7 @@ describe('dashboard API', () => {
     writeFileSync(path.join(webRoot, 'assets', 'index-abc123.js'), 'console.log(1)');
     const loaded = parseConfig(yaml, 'vigil.yaml', { API_PASSWORD: 's3cret-pw' });
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
-      store,
-      clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
-      events,
-      webRoot,
-    });
+    app = testApp({ store, clock, config: loaded, events, webRoot });
     // api: up for a day, then down in the last hour; web: up; batch: never ran.
     const batch: CheckResult[] = [];
     for (let t = now - 30 * day; t < now - hour; t += hour) batch.push(result('api', t, 'ok'));
@@ -292,31 +270,7 @@ describe('dashboard API behind login', () => {
     writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>Vigil</title>');
     const loaded = parseConfig(yaml, 'vigil.yaml', { API_PASSWORD: 'x' });
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
-      auth: {
-        store,
-        sessions: sessionManager(store, 3_600_000),
-        now: () => clock.now(),
-        settings: () => ({ metrics: 'public', loginAttemptsPerMinute: 5, sessionTtlMs: 3_600_000 }),
-      },
-      store,
-      clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
-      events: new EventHub(),
-      webRoot,
-    });
+    app = testApp({ store, clock, config: loaded, login: true, events: new EventHub(), webRoot });
     await addUser(store, 'vic', 'viewer', 'viewer password 1', now);
   });
   afterAll(async () => {

@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { buildApp } from '../../src/server/app.js';
-import { Monitor } from '../../src/services/monitor.js';
-import { RuleService } from '../../src/services/rules.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { testApp } from './test-app.js';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -18,23 +15,7 @@ describe('silences, incidents and notifications API', () => {
   beforeAll(async () => {
     const loaded = parseConfig('', 'vigil.yaml', {});
     store = await openStore('sqlite::memory:');
-    const monitor = new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 });
-    const rules = new RuleService({
-      clock,
-      queryable: store.queryable,
-      record: () => {},
-      onTransitions: () => {},
-    });
-    app = buildApp({
-      store,
-      clock,
-      config: () => loaded,
-      monitor,
-      rules,
-      queryable: store.queryable,
-      metrics: new Registry(),
-      version: '0.0.0-test',
-    });
+    app = testApp({ store, clock, config: loaded });
   });
   afterAll(async () => {
     await app.close();
