@@ -3,36 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Received, startReceiver } from '../notify/receiver.js';
-import { apiToken, authed, startVigil } from './spawn.js';
+import { slackAnswer, startReceiver } from '../notify/receiver.js';
+import { apiToken, authed, eventually, startVigil } from './spawn.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
-
-/** Slack's incoming-webhook rules for a message's shape: 400 invalid_blocks otherwise. */
-function slackAnswer(r: Received): number {
-  const b = r.body;
-  if (typeof b?.text !== 'string' || !Array.isArray(b.blocks) || b.blocks.length > 50) return 400;
-  for (const block of b.blocks) {
-    if (block.type === 'header' && (block.text?.type !== 'plain_text' || block.text.text.length > 150))
-      return 400;
-    if (block.type === 'section' && (typeof block.text?.text !== 'string' || block.text.text.length > 3000))
-      return 400;
-  }
-  return 200;
-}
-
-/** Ask until the answer satisfies `ok`, at most `withinMs`: for facts that appear on the daemon's schedule. */
-async function eventually<T>(ask: () => Promise<T>, ok: (v: T) => boolean, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const v = await ask();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('a planned change with `vigil up`', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-changes-e2e-'));

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, authed } from './spawn.js';
+import { apiToken, authed, eventually } from './spawn.js';
 
 /** The real daemon, started as a user starts it: `vigil up` from the built package. */
 const bin = path.resolve('bin/vigil.js');
@@ -33,16 +33,6 @@ function startVigil(config: string, args: string[] = []) {
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, url, exit, logs: () => stdout, stderr: () => stderr };
-}
-
-/** Ask until the answer satisfies `ok`, at most `withinMs`: for facts that appear on the daemon's own schedule. */
-async function eventually<T>(ask: () => Promise<T>, ok: (v: T) => boolean, withinMs: number): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const v = await ask();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-e2e-'));

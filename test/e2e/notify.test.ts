@@ -5,26 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Received, startReceiver } from '../notify/receiver.js';
+import { type Received, slackAnswer, startReceiver } from '../notify/receiver.js';
 import { apiToken, authed, startVigil } from './spawn.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
-
-/** Slack's incoming-webhook rules, as far as a message's shape goes: 400 invalid_blocks otherwise. */
-function slackAnswer(r: Received): number {
-  const b = r.body;
-  if (typeof b?.text !== 'string' || !Array.isArray(b.blocks) || b.blocks.length > 50) return 400;
-  for (const block of b.blocks) {
-    if (block.type === 'header' && (block.text?.type !== 'plain_text' || block.text.text.length > 150))
-      return 400;
-    if (block.type === 'section' && (typeof block.text?.text !== 'string' || block.text.text.length > 3000))
-      return 400;
-  }
-  return 200;
-}
 
 /** PagerDuty Events API v2 validation: 400 for an event it would refuse, 202 otherwise. */
 function pagerdutyAnswer(r: Received): number {

@@ -66,3 +66,17 @@ export const authed =
       ...init,
       headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
     });
+
+/** Ask until the answer satisfies `ok`, at most `withinMs`: for facts that appear on the daemon's own schedule. */
+export async function eventually<T>(
+  ask: () => Promise<T>,
+  ok: (v: T) => boolean,
+  withinMs: number,
+): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const v = await ask();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,39 +1,19 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueAnnouncement, unknownChannels } from '../../src/notify/announce.js';
 import { notifierHarness } from './harness.js';
-import { startReceiver } from './receiver.js';
+import { startMailbox, startReceiver } from './receiver.js';
 
 describe('announcements', () => {
   const slack = startReceiver();
   const hook = startReceiver();
-  const mails: string[] = [];
-  let mailArrived = () => {};
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, cb) {
-      let data = '';
-      stream.on('data', (c) => {
-        data += c;
-      });
-      stream.on('end', () => {
-        mails.push(data);
-        mailArrived();
-        cb();
-      });
-    },
-  });
-  let smtpPort = 0;
+  let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   beforeAll(async () => {
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    smtpPort = (smtp.server.address() as AddressInfo).port;
+    mailbox = await startMailbox();
   });
   afterAll(async () => {
     await (await slack).close();
     await (await hook).close();
-    await new Promise<void>((r) => smtp.close(() => r()));
+    await mailbox.close();
   });
 
   const config = async () => `
@@ -43,7 +23,7 @@ notify:
   - name: hook
     webhook: { url: "${(await hook).url}/in" }
   - name: mail
-    email: { host: 127.0.0.1, port: ${smtpPort}, security: none, from: vigil@example.com, to: lead@example.com }
+    email: { host: 127.0.0.1, port: ${mailbox.port}, security: none, from: vigil@example.com, to: lead@example.com }
   - name: oncall
     pagerduty: { routing_key: abc }
 `;
@@ -73,12 +53,9 @@ notify:
       const again = await enqueueAnnouncement(h.store, h.config(), msg, h.clock.now());
       expect(again.queued.every((q) => !q.new)).toBe(true);
 
-      const mailed = new Promise<void>((r) => {
-        mailArrived = () => r();
-      });
       // Queued by "another process": the idle workers find it on their next look.
       await h.advance(2500);
-      await Promise.all([(await slack).until(1), (await hook).until(1), mailed]);
+      await Promise.all([(await slack).until(1), (await hook).until(1), mailbox.until(1)]);
       await h.settle();
 
       const s = (await slack).accepted[0]!.body;
@@ -93,11 +70,11 @@ notify:
         link: msg.link,
       });
       expect(w.headers['idempotency-key']).toBe(w.body.idempotencyKey);
-      expect(mails).toHaveLength(1);
-      expect(mails[0]).toContain('Subject: Planned: orders-api 2.4.0');
-      expect(mails[0]).toContain('Content-Type: text/html');
-      expect(mails[0]).toContain('<svg width=3D"10"');
-      expect(mails[0]).toContain('X-Vigil-Kind: change.planned');
+      expect(mailbox.mails).toHaveLength(1);
+      expect(mailbox.mails[0]).toContain('Subject: Planned: orders-api 2.4.0');
+      expect(mailbox.mails[0]).toContain('Content-Type: text/html');
+      expect(mailbox.mails[0]).toContain('<svg width=3D"10"');
+      expect(mailbox.mails[0]).toContain('X-Vigil-Kind: change.planned');
 
       const rows = await h.store.notifications.list({ limit: 10 });
       expect(rows.map((r) => r.status).sort()).toEqual(['delivered', 'delivered', 'delivered']);

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
@@ -7,7 +5,7 @@ import { enqueueAnnouncement } from '../../src/notify/announce.js';
 import { signOff } from '../../src/routines/runner.js';
 import { RoutineScheduler } from '../../src/services/routines.js';
 import { notifierHarness } from '../notify/harness.js';
-import { startReceiver } from '../notify/receiver.js';
+import { startMailbox, startReceiver } from '../notify/receiver.js';
 
 /** A message body as sent: quoted-printable soft breaks and escapes undone. */
 const unqp = (s: string) =>
@@ -20,29 +18,15 @@ const unqp = (s: string) =>
 
 describe('the daily routine on its schedule', () => {
   const slack = startReceiver();
-  const mails: string[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, cb) {
-      let data = '';
-      stream.on('data', (c) => {
-        data += c;
-      });
-      stream.on('end', () => {
-        mails.push(data);
-        cb();
-      });
-    },
-  });
-  let smtpPort = 0;
+  let mailbox: Awaited<ReturnType<typeof startMailbox>>;
+  let mails: string[] = [];
   beforeAll(async () => {
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-    smtpPort = (smtp.server.address() as AddressInfo).port;
+    mailbox = await startMailbox();
+    mails = mailbox.mails;
   });
   afterAll(async () => {
     await (await slack).close();
-    await new Promise<void>((r) => smtp.close(() => r()));
+    await mailbox.close();
   });
 
   it('runs at 08:00, waits for sign-off, then mails the HTML report and posts a summary with a link', async () => {
@@ -52,7 +36,7 @@ checks:
     tcp: { host: 127.0.0.1, port: 9 }
 notify:
   - name: mail
-    email: { host: 127.0.0.1, port: ${smtpPort}, security: none, from: vigil@example.com, to: lead@example.com }
+    email: { host: 127.0.0.1, port: ${mailbox.port}, security: none, from: vigil@example.com, to: lead@example.com }
   - name: chat
     slack: { url: "${(await slack).url}/hooks/T" }
 notifications: { external_url: "https://vigil.example" }
