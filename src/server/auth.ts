@@ -59,7 +59,8 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
 
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
+    // The route that matched, not the raw URL: the router decodes %-escapes (/%61pi/… is /api/…).
+    const path = req.routeOptions.url ?? req.url.split('?')[0]!;
     const guarded = path.startsWith('/api/') || (path === '/metrics' && deps.settings().metrics === 'token');
     const wanted = req.routeOptions.config?.auth;
     if (!guarded || wanted === 'public') return;

@@ -60,6 +60,9 @@ describe('login, roles and API tokens', () => {
     expect((await app.inject('/metrics')).statusCode).toBe(200);
     // a heartbeat for an unknown check is a 404, not a 401: pings need no login
     expect((await app.inject({ method: 'POST', url: '/api/v1/heartbeat/nightly' })).statusCode).toBe(404);
+    // the router decodes %-escapes: an escaped path is the same route, and as guarded
+    for (const url of ['/%61pi/v1/checks', '/api/v1/%63hecks', '/api/v1//checks', '/api/v1/checks/'])
+      expect((await app.inject(url)).statusCode, url).toBe(401);
     expect(
       (await app.inject({ url: '/api/v1/checks', headers: { authorization: 'Bearer nope' } })).statusCode,
     ).toBe(401);
