@@ -84,6 +84,10 @@ describe('the routines API', () => {
     });
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.body).toContain('<!DOCTYPE html>');
+    // its inline styles may apply; scripts and every other source stay forbidden
+    expect(html.headers['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    );
     const missing = await app.inject({ url: '/api/v1/routines/runs/nope', headers: as('viewer') });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('ROUTINE_RUN_NOT_FOUND');

@@ -77,6 +77,13 @@ export const routineRoutes =
         if (format !== 'html' && format !== 'markdown' && format !== 'json')
           throw new VigilError('USAGE', `format must be html, markdown or json, not "${format}"`);
         const report = await reportOf(deps.store, req.params.id, deps.clock.now());
+        // The HTML report is styled inline (it is written for mail clients) and holds no script:
+        // allow its inline styles and nothing else, instead of the dashboard's policy.
+        if (format === 'html')
+          reply.header(
+            'content-security-policy',
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+          );
         return reply.type(contentType[format]).send(renderReport(report, format));
       },
     );
