@@ -132,6 +132,10 @@ status_page:
     await page.locator('tr[data-silence]').getByText('planned maintenance of the shop API').waitFor();
     await page.locator('tr[data-silence]').getByText('Active').waitFor();
     await shot('06-silences');
+    // Back on the alerts page, the alert says it is silenced and offers no second silence.
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await alertRow.getByText('silenced').waitFor();
+    expect(await alertRow.getByRole('button', { name: 'Silence…' }).count()).toBe(0);
 
     // Acknowledge the incident the critical alert opened.
     await page.getByRole('link', { name: 'Incidents' }).click();

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { alertFingerprint } from '../../services/notifier.js';
 import type { AppDeps } from '../deps.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -7,6 +8,15 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 export const alertRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
+    // Whether a silence or inhibition keeps an alert quiet: beside Prometheus's fields, so people
+    // looking at a firing alert can tell it is already being dealt with.
+    const muted = (labels: Record<string, string>, startsAt: number) => {
+      const m = deps.notifier?.mutedBy(
+        { fingerprint: alertFingerprint(labels), ruleGroup: '', labels, annotations: {}, startsAt },
+        deps.clock.now(),
+      );
+      return m ? { silencedBy: m.silence ?? null, inhibitedBy: m.inhibitedBy ?? null } : {};
+    };
     app.get('/alerts', async () => ({
       status: 'success',
       data: {
@@ -19,6 +29,7 @@ export const alertRoutes =
               activeAt: iso(a.activeAt),
               firedAt: iso(a.firedAt),
               value: String(a.value),
+              ...muted(a.labels, a.activeAt),
             })),
           )
           .concat(

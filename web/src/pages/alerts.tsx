@@ -12,6 +12,9 @@ interface Active {
   activeAt?: string;
   firedAt?: string;
   value: string;
+  /** the silence or the alert that keeps it from being sent */
+  silencedBy?: string | null;
+  inhibitedBy?: string | null;
 }
 interface Transition {
   at: string;
@@ -77,6 +80,8 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
                 <tr key={labelText(a.labels)} data-alert={alertname}>
                   <td>
                     <StatusBadge status={a.state} />
+                    {a.silencedBy ? <div class="hint">silenced</div> : null}
+                    {a.inhibitedBy ? <div class="hint">inhibited by {a.inhibitedBy}</div> : null}
                   </td>
                   <td>
                     <strong>{alertname}</strong>
@@ -86,7 +91,7 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
                   <td>{a.value}</td>
                   <td>{time(a.firedAt ?? a.activeAt)}</td>
                   <td>
-                    {canOperate ? (
+                    {canOperate && !a.silencedBy ? (
                       <button type="button" onClick={() => setSilencing(a)}>
                         Silence…
                       </button>
