@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,13 @@ alerts:
     condition: up{check="shop-api"} == 0
     severity: critical
     summary: "{{ $labels.check }} is down"
+routines:
+  - name: morning
+    cron: "0 8 * * *"
+    steps:
+      - checks: "*"
+      - name: review-dashboards
+        manual: { text: "Review the dashboards for anomalies", checklist: ["error rate", "latency"] }
 status_page:
   title: Shop status
   groups:
@@ -148,12 +156,30 @@ status_page:
     expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged/i);
     await shot('07-incident');
 
+    // A routine run waits for its manual step: sign it off from the dashboard.
+    execFileSync(process.execPath, [
+      path.resolve('bin/vigil.js'),
+      'routine',
+      'run',
+      'morning',
+      '--config',
+      config,
+    ]);
+    await page.getByRole('link', { name: 'Routines', exact: true }).click();
+    await page.locator('tr[data-run]').getByRole('link').first().click();
+    const manual = page.locator('[data-step="review-dashboards"]');
+    await manual.getByText('Awaiting sign-off').waitFor();
+    await manual.getByLabel('Note').fill('all quiet');
+    await manual.getByRole('button', { name: 'Sign off' }).click();
+    await manual.getByText(/Signed off by admin .*: all quiet/).waitFor();
+    await shot('08-routine-signed-off');
+
     // The public status page: down now, up once the target recovers; never the target's address.
     await page.getByRole('link', { name: 'Status page' }).click();
     const headline = page.getByTestId('status-headline');
     await expect.poll(() => headline.getAttribute('data-state')).toBe('down');
     expect(await page.locator('main').textContent()).not.toMatch(/127\.0\.0\.1|health|503|shop-db/);
-    await shot('08-status-down');
+    await shot('09-status-down');
     target.set(true);
     await expect
       .poll(
@@ -164,13 +190,13 @@ status_page:
         { timeout: 20_000, interval: 1000 },
       )
       .toBe('up');
-    await shot('09-status-up');
+    await shot('10-status-up');
 
     // Phone width: the overview still reads.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url);
     await row.and(page.locator('[data-status="ok"]')).waitFor({ timeout: 15_000 });
-    await shot('10-overview-phone');
+    await shot('11-overview-phone');
 
     expect(problems).toEqual([]);
     await target.close();

@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/alerts';
 import { IncidentPage, IncidentsPage } from './pages/incidents';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
+import { RoutineRunPage, RoutinesPage } from './pages/routines';
 import { SilencesPage } from './pages/silences';
 import { StatusPublicPage } from './pages/status';
 import { interceptLinks, navigate, usePath } from './router';
@@ -37,6 +38,7 @@ const nav = [
   ['/alerts', 'Alerts'],
   ['/incidents', 'Incidents'],
   ['/silences', 'Silences'],
+  ['/routines', 'Routines'],
   ['/status', 'Status page'],
 ] as const;
 
@@ -86,12 +88,15 @@ function App() {
   );
   const check = /^\/checks\/([^/]+)$/.exec(path);
   const incident = /^\/incidents\/(\d+)$/.exec(path);
+  const run = /^\/routines\/runs\/([^/]+)$/.exec(path);
   if (path === '/' || path === '/login') page = <OverviewPage />;
   else if (check) page = <CheckPage key={check[1]} name={decodeURIComponent(check[1]!)} />;
   else if (path === '/alerts') page = <AlertsPage canOperate={canOperate} />;
   else if (path === '/incidents') page = <IncidentsPage canOperate={canOperate} />;
   else if (incident) page = <IncidentPage id={incident[1]!} canOperate={canOperate} />;
   else if (path === '/silences') page = <SilencesPage canOperate={canOperate} />;
+  else if (path === '/routines') page = <RoutinesPage />;
+  else if (run) page = <RoutineRunPage id={decodeURIComponent(run[1]!)} canOperate={canOperate} />;
 
   return (
     <>
