@@ -39,15 +39,17 @@ export async function upCommand(
     process.on('SIGHUP', () => void daemon.reload());
   });
   // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
-  io.err(`Vigil is up: ${daemon.url}  (dashboard ${daemon.url}/, metrics ${daemon.url}/metrics)`);
   const admin = daemon.firstAdmin;
-  if (admin?.password) {
-    // Printed once, on the terminal only (not through the logger): it is never shown again.
-    io.err(
-      `First start: log in as "${admin.name}" with password ${admin.password}\n` +
-        '  (shown only now; change it with `vigil user passwd admin`, or set VIGIL_ADMIN_PASSWORD before the first start)',
-    );
-  } else if (admin)
-    io.err(`First start: log in as "${admin.name}" with the password in VIGIL_ADMIN_PASSWORD`);
+  // One write, so whoever reads "Vigil is up" has the first-start lines too. The password goes to
+  // the terminal only (not through the logger), and only this once.
+  const firstStart = admin?.password
+    ? `\nFirst start: log in as "${admin.name}" with password ${admin.password}\n` +
+      '  (shown only now; change it with `vigil user passwd admin`, or set VIGIL_ADMIN_PASSWORD before the first start)'
+    : admin
+      ? `\nFirst start: log in as "${admin.name}" with the password in VIGIL_ADMIN_PASSWORD`
+      : '';
+  io.err(
+    `Vigil is up: ${daemon.url}  (dashboard ${daemon.url}/, metrics ${daemon.url}/metrics)${firstStart}`,
+  );
   return exited;
 }
