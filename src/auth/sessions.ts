@@ -44,13 +44,11 @@ export function sessionManager(store: Store, ttlMs: number) {
 
     async get(id: string, now: number): Promise<Session | undefined> {
       const idHash = sha256(id);
-      const s = await store.sessions.get(idHash);
-      if (!s || s.expires_at <= now) return undefined;
       // the role is read each time, so a demotion or removal takes effect at once
-      const user = await store.users.withHash(s.user_name);
-      if (!user) return undefined;
+      const s = await store.sessions.withUser(idHash);
+      if (!s || s.expires_at <= now) return undefined;
       if (now - s.last_seen_at >= touchEveryMs) await store.sessions.touch(idHash, now, now + ttlMs);
-      return { principal: { name: user.name, role: user.role, via: 'session' }, csrf: s.csrf };
+      return { principal: { name: s.user_name, role: s.role, via: 'session' }, csrf: s.csrf };
     },
 
     async logout(id: string): Promise<void> {

@@ -82,9 +82,3 @@ export async function enqueueAnnouncement(
   }
   return out;
 }
-
-/** Names in `wanted` that are not channels, for config checks with line:col. */
-export function unknownChannels(config: NotifyInput, wanted: readonly string[]): string[] {
-  const names = new Set(config.notify.map((c) => c.name));
-  return wanted.filter((w) => !names.has(w));
-}

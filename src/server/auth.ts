@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, type Principal, type Right } from '../auth/roles.js';
 import type { SessionManager } from '../auth/sessions.js';
 import { authenticateToken } from '../auth/tokens.js';
@@ -11,6 +11,8 @@ import type { Store } from '../store/store.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** the session's CSRF token, when the principal came with a session cookie */
+    csrf?: string;
   }
   interface FastifyContextConfig {
     /** `public`: no login; a Right: what the caller needs (default: read for GET, operate otherwise) */
@@ -58,18 +60,20 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.register(rateLimit, { global: false });
 
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (req, reply) => {
+  app.decorateRequest('csrf', undefined);
+  app.addHook('onRequest', async (req) => {
     // The route that matched, not the raw URL: the router decodes %-escapes (/%61pi/… is /api/…).
     const path = req.routeOptions.url ?? req.url.split('?')[0]!;
     const guarded = path.startsWith('/api/') || (path === '/metrics' && deps.settings().metrics === 'token');
     const wanted = req.routeOptions.config?.auth;
     if (!guarded || wanted === 'public') return;
-    const principal = await identify(req, reply, deps);
-    if (!principal) {
+    const found = await identify(req, deps);
+    if (!found) {
       throw new VigilError('UNAUTHENTICATED', 'log in or send an API token', {
         hint: 'Authorization: Bearer <token> (vigil token create), or POST /api/v1/auth/login',
       });
     }
+    const { principal, csrf } = found;
     const right: Right = wanted ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'operate');
     if (!can(principal.role, right)) {
       throw new VigilError(
@@ -81,6 +85,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       );
     }
     req.principal = principal;
+    req.csrf = csrf;
   });
 
   // routes after the plugins above, so the rate limiter sees them
@@ -119,11 +124,7 @@ function loginRoutes(app: FastifyInstance, deps: AuthDeps): void {
       return me(done.session.principal, done.session.csrf);
     },
   );
-  app.get('/api/v1/auth/me', async (req) => {
-    const id = req.cookies[sessionCookie];
-    const session = id ? await deps.sessions.get(id, deps.now()) : undefined;
-    return me(req.principal!, session?.csrf);
-  });
+  app.get('/api/v1/auth/me', async (req) => me(req.principal!, req.csrf));
   // Logging out is allowed to anyone with the cookie; it needs no CSRF token (it only ends the session).
   app.post('/api/v1/auth/logout', { config: { auth: 'public' } }, async (req, reply) => {
     const id = req.cookies[sessionCookie];
@@ -139,13 +140,13 @@ function me(p: Principal, csrf: string | undefined) {
 
 async function identify(
   req: FastifyRequest,
-  _reply: FastifyReply,
   deps: AuthDeps,
-): Promise<Principal | undefined> {
+): Promise<{ principal: Principal; csrf?: string } | undefined> {
   const header = req.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    return m ? authenticateToken(deps.store, m[1]!, deps.now()) : undefined;
+    const principal = m ? await authenticateToken(deps.store, m[1]!, deps.now()) : undefined;
+    return principal && { principal };
   }
   const id = req.cookies[sessionCookie];
   if (!id) return undefined;
@@ -157,5 +158,5 @@ async function identify(
       hint: 'send the csrf value from /api/v1/auth/me in the x-csrf-token header',
     });
   }
-  return session.principal;
+  return { principal: session.principal, csrf: session.csrf };
 }

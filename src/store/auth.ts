@@ -135,11 +135,19 @@ export function sessionsRepo(db: Kysely<Tables>) {
     async add(s: Tables['sessions']): Promise<void> {
       await db.insertInto('sessions').values(s).execute();
     },
-    async get(idHash: string): Promise<Tables['sessions'] | undefined> {
-      const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    /** the session with its user's current role, in one query; undefined once either is gone */
+    async withUser(idHash: string): Promise<(Tables['sessions'] & { role: Role }) | undefined> {
+      const r = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.name', 'sessions.user_name')
+        .selectAll('sessions')
+        .select('users.role')
+        .where('sessions.id_hash', '=', idHash)
+        .executeTakeFirst();
       return (
         r && {
           ...r,
+          role: r.role as Role,
           created_at: Number(r.created_at),
           expires_at: Number(r.expires_at),
           last_seen_at: Number(r.last_seen_at),

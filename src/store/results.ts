@@ -13,6 +13,27 @@ export interface StoredResult {
 }
 
 export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
+  const newest = async (check: string, from: number, to: number, limit: number, downOnly: boolean) => {
+    const rows = await db
+      .selectFrom('check_results')
+      .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
+      .where('check_name', '=', check)
+      .where('started_at', '>=', from)
+      .where('started_at', '<=', to)
+      .$if(downOnly, (q) => q.where('status', 'not in', ['ok', 'warning']))
+      .orderBy('started_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(
+      (r): StoredResult => ({
+        check: r.check_name,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        status: r.status,
+        message: r.message,
+      }),
+    );
+  };
   return {
     async insert(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
       const rows = results.map((r) => ({
@@ -27,44 +48,13 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     /** Newest first, within [from, to]. */
-    async list(check: string, from: number, to: number, limit = 1000): Promise<StoredResult[]> {
-      const rows = await db
-        .selectFrom('check_results')
-        .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
-        .where('check_name', '=', check)
-        .where('started_at', '>=', from)
-        .where('started_at', '<=', to)
-        .orderBy('started_at', 'desc')
-        .limit(limit)
-        .execute();
-      return rows.map((r) => ({
-        check: r.check_name,
-        startedAt: r.started_at,
-        durationMs: r.duration_ms,
-        status: r.status,
-        message: r.message,
-      }));
+    list(check: string, from: number, to: number, limit = 1000): Promise<StoredResult[]> {
+      return newest(check, from, to, limit, false);
     },
 
     /** The newest runs that were down (critical or unknown), within [from, to]: a check's recent failures. */
-    async failures(check: string, from: number, to: number, limit = 20): Promise<StoredResult[]> {
-      const rows = await db
-        .selectFrom('check_results')
-        .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
-        .where('check_name', '=', check)
-        .where('started_at', '>=', from)
-        .where('started_at', '<=', to)
-        .where('status', 'not in', ['ok', 'warning'])
-        .orderBy('started_at', 'desc')
-        .limit(limit)
-        .execute();
-      return rows.map((r) => ({
-        check: r.check_name,
-        startedAt: r.started_at,
-        durationMs: r.duration_ms,
-        status: r.status,
-        message: r.message,
-      }));
+    failures(check: string, from: number, to: number, limit = 20): Promise<StoredResult[]> {
+      return newest(check, from, to, limit, true);
     },
 
     async prune(before: number): Promise<number> {

@@ -120,6 +120,18 @@ describe('changes over HTTP', () => {
       headers: as('viewer'),
     });
     expect(none.json().changes).toEqual([]);
+    // times as every API route takes them: ISO 8601 or epoch milliseconds; anything else is a 400
+    const epoch = await app.inject({
+      url: `/api/v1/changes?from=${Date.parse('2026-11-26T21:00:00Z')}&to=${Date.parse('2026-11-26T22:00:00Z')}`,
+      headers: as('viewer'),
+    });
+    expect(epoch.json().changes.map((c: { id: number }) => c.id)).toEqual([id]);
+    const badTime = await app.inject({ url: '/api/v1/changes?from=yesterday', headers: as('viewer') });
+    expect(badTime.statusCode).toBe(400);
+    expect(badTime.json().error).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('from is neither'),
+    });
     const one = await app.inject({ url: `/api/v1/changes/${id}`, headers: as('viewer') });
     expect(one.json().timeline.map((e: { kind: string }) => e.kind)).toEqual([
       'planned',

@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { when } from '../reports/words.js';
 import type { Finding } from '../types.js';
 import { options, type StepKind } from './types.js';
 
 const schema = options(z.strictObject({}));
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-
-const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Deploys, rollbacks and failed changes in the period, from the change records. */
 export const changes: StepKind<z.output<typeof schema>> = {

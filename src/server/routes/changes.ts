@@ -7,15 +7,10 @@ import { changeView, finishChange, getChange, planChange, startChange } from '..
 import { VigilError } from '../../errors.js';
 import type { ChangeStatus } from '../../store/changes.js';
 import type { AppDeps } from '../deps.js';
+import { apiTime } from '../params.js';
 
 const usage = (message: string, hint: string) => new VigilError('USAGE', message, { hint });
 
-function time(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const t = typeof v === 'number' ? v : Date.parse(String(v));
-  if (!Number.isFinite(t)) throw usage(`${name}: not a time`, 'ISO 8601, e.g. 2026-12-01T22:00:00Z');
-  return t;
-}
 const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
 /**
@@ -39,8 +34,8 @@ export const changeRoutes =
       Querystring: { from?: string; to?: string; service?: string; status?: string; limit?: string };
     }>('/changes', async (req) => {
       const now = deps.clock.now();
-      const to = time(req.query.to, 'to') ?? now + 30 * 86_400_000;
-      const from = time(req.query.from, 'from') ?? to - 60 * 86_400_000;
+      const to = apiTime(req.query.to, 'to') ?? now + 30 * 86_400_000;
+      const from = apiTime(req.query.from, 'from') ?? to - 60 * 86_400_000;
       const list = await deps.store.changes.list({
         from,
         to,
@@ -69,7 +64,7 @@ export const changeRoutes =
           service: String(b.service ?? ''),
           environment: text(b.environment),
           version: text(b.version),
-          at: time(b.at, 'at') ?? deps.clock.now(),
+          at: apiTime(b.at, 'at') ?? deps.clock.now(),
           window: text(b.window),
           rollback: b.rollback,
           createdBy: who(req, b.author),
@@ -128,7 +123,7 @@ export const changeRoutes =
             service: text(b.service),
             environment: text(b.environment),
             change: b.change === undefined || b.change === null ? undefined : (b.change as number | string),
-            at: time(b.at, 'at'),
+            at: apiTime(b.at, 'at'),
             override,
           },
           deps.clock.now(),
@@ -169,8 +164,8 @@ export const changeRoutes =
             hint: `checks: ${config.checks.map((c) => c.name).join(', ') || 'none'}`,
           });
         const now = deps.clock.now();
-        const to = time(req.query.to, 'to') ?? now;
-        const from = time(req.query.from, 'from') ?? to - 30 * 86_400_000;
+        const to = apiTime(req.query.to, 'to') ?? now;
+        const from = apiTime(req.query.from, 'from') ?? to - 30 * 86_400_000;
         if (from >= to)
           throw usage('from must be before to', 'e.g. from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z');
         return availability(deps.store, config, check, from, to);

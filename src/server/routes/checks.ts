@@ -6,6 +6,7 @@ import type { CheckConfig } from '../../config/schema.js';
 import { parseDuration } from '../../core/duration.js';
 import { VigilError } from '../../errors.js';
 import type { AppDeps } from '../deps.js';
+import { apiTime } from '../params.js';
 
 const windows = ['24h', '7d', '30d', '90d'] as const;
 
@@ -53,8 +54,8 @@ export const checkRoutes =
       async (req) => {
         const { check } = find(req.params.name);
         const now = deps.clock.now();
-        const to = parseTime(req.query.to, now, 'to');
-        const from = parseTime(req.query.from, to - 3_600_000, 'from');
+        const to = apiTime(req.query.to, 'to') ?? now;
+        const from = apiTime(req.query.from, 'from') ?? to - 3_600_000;
         const limit = Math.min(10_000, Math.max(1, Number(req.query.limit ?? 1000) || 1000));
         const results = await deps.store.results.list(check.name, from, to, limit);
         return {
@@ -135,15 +136,4 @@ function parseWindow(text: string | undefined): { name: string; ms: number } {
     });
   }
   return { name, ms };
-}
-
-function parseTime(text: string | undefined, fallback: number, what: string): number {
-  if (text === undefined || text === '') return fallback;
-  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(n)) {
-    throw new VigilError('USAGE', `${what} is neither an ISO 8601 time nor milliseconds since the epoch`, {
-      hint: `e.g. ${what}=2026-11-27T08:00:00Z`,
-    });
-  }
-  return n;
 }
