@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 import { sessionManager } from './auth/sessions.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
-import { startChanges } from './changes/service.js';
+import { changesJob } from './changes/service.js';
 import type { LoadedConfig } from './config/loader.js';
-import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
+import { type Clock, systemClock } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
+import { JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
@@ -18,7 +19,7 @@ import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
-import { startRotation } from './services/rotation.js';
+import { rotationJob } from './services/rotation.js';
 import { RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
@@ -62,6 +63,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     write: (batch, samples) => store.record(batch, samples),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
+  // The lateness histogram belongs to the metrics registry, made once the services exist.
+  let observeLateness = (_seconds: number) => {};
+  // The one job runner: every timed job of this daemon is registered with it.
+  const runner = new JobRunner({
+    clock,
+    pools: {
+      checks: { concurrency: loaded.config.scheduler.concurrency },
+      rules: { concurrency: 4 },
+      // backups, restore tests, maintenance, routines and housekeeping; slow ones take at most half
+      tasks: { concurrency: 4, slowAfterMs: 60_000 },
+    },
+    history: store.jobs,
+    onStart: (info, job) => {
+      if (job.kind === 'check') observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000);
+    },
+    onError: (message, e) => log.error({ err: e === undefined ? undefined : describe(e) }, message),
+  });
+  await runner.open();
   const events = new EventHub();
   const notifier = new Notifier({
     clock,
@@ -72,9 +91,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log,
     onIncidentChange: () => events.publish({ type: 'incident', at: clock.now() }),
   });
-  // The lateness histogram belongs to the metrics registry, which reads the monitor's scheduler.
-  let observeLateness = (_seconds: number) => {};
   const m = new Monitor({
+    runner,
     clock,
     heartbeats: store.heartbeats,
     state: store.state,
@@ -89,9 +107,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         durationMs: r.durationMs,
       });
     },
-    onStart: (info) => observeLateness(Math.max(0, info.startedAt - info.dueAt) / 1000),
   });
   const rules = new RuleService({
+    runner,
     clock,
     queryable: store.queryable,
     beforeEvaluation: () => buffer.flush(),
@@ -122,6 +140,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const backupService = backupServiceFor(loaded, store, clock, (samples) => buffer.addSamples(samples));
   const backups = new BackupScheduler({
+    runner,
     service: backupService,
     catalogue: store.backups,
     clock,
@@ -137,6 +156,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     error: (o: object, msg: string) => log.error(o, msg),
   };
   const maintenance = new MaintenanceScheduler({
+    runner,
     store,
     clock,
     baseDir: path.dirname(path.resolve(loaded.file)),
@@ -148,6 +168,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     recordSamples: (samples) => buffer.addSamples(samples),
   });
   const routines = new RoutineScheduler({
+    runner,
     store,
     clock,
     config: () => loaded,
@@ -157,7 +178,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log: logTo,
   });
   const metrics = ownMetrics({
-    scheduler: m.scheduler,
+    checkRuns: () => m.stats,
     buffer,
     version,
     rules,
@@ -224,31 +245,26 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   backups.start(loaded.config.backups.jobs);
   maintenance.start(loaded.config.maintenance);
   routines.start(loaded.config.routines);
+  runner.set('housekeeping', [
+    {
+      // Pruning is idempotent and periodic: a pass missed while Vigil was down is skipped.
+      id: 'retention:store',
+      kind: 'retention',
+      pool: 'tasks',
+      missed: 'skip',
+      schedule: { type: 'every', everyMs: pruneEveryMs },
+      async run() {
+        const counts = await store.prune(loaded.config.retention, clock.now());
+        log.debug({ counts }, 'retention applied');
+        const removed = Object.values(counts).reduce((a, b) => a + b, 0);
+        return { ok: true, message: `${removed} rows removed` };
+      },
+    },
+    rotationJob({ clock, entries: () => loaded.config.logs, store: store.state, log: logTo }),
+    changesJob({ clock, store, config: () => loaded.config, log: logTo }),
+  ]);
+  runner.start();
   log.info({ url, version }, 'Vigil is up');
-
-  let pruneTimer: TimerHandle | undefined;
-  const prune = () => {
-    pruneTimer = clock.setTimer(pruneEveryMs, prune);
-    store
-      .prune(loaded.config.retention, clock.now())
-      .then((counts) => log.debug({ counts }, 'retention applied'))
-      .catch((e) => log.error({ err: describe(e) }, 'retention failed'));
-  };
-  pruneTimer = clock.setTimer(60_000, prune);
-
-  const rotation = startRotation({
-    clock,
-    entries: () => loaded.config.logs,
-    store: store.state,
-    log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
-  });
-
-  const changes = startChanges({
-    clock,
-    store,
-    config: () => loaded.config,
-    log: { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) },
-  });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -286,16 +302,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     stop(deadlineMs = 10_000) {
       stopped ??= (async () => {
-        pruneTimer?.cancel();
-        rotation.stop();
-        changes.stop();
-        await Promise.all([
-          m.stop(deadlineMs),
-          rules.stop(deadlineMs),
-          backups.stop(),
-          maintenance.stop(),
-          routines.stop(),
-        ]);
+        await Promise.all([runner.stop(deadlineMs), backups.stop(), maintenance.stop(), routines.stop()]);
         await notifier.stop(deadlineMs);
         await app.close();
         await buffer.flush();

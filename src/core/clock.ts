@@ -11,9 +11,22 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
+/**
+ * The longest delay Node's timers take (2^31−1 ms, about 24.8 days). A longer
+ * one fires at once with a TimeoutOverflowWarning, so a monthly job re-armed
+ * that way spins: the scheduler clamps its delays to this and re-arms.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkDelay(ms: number): void {
+  if (!(ms <= MAX_TIMER_MS))
+    throw new RangeError(`a timer of ${ms} ms is longer than a timer can wait (${MAX_TIMER_MS} ms)`);
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
+    checkDelay(ms);
     const t = setTimeout(fn, Math.max(0, ms));
     t.unref?.();
     return { cancel: () => clearTimeout(t) };
@@ -27,7 +40,11 @@ interface PendingTimer {
   cancelled: boolean;
 }
 
-/** A clock that moves only when told to. Timers fire in time order. */
+/**
+ * A clock that moves only when told to. Timers fire in time order. It refuses a
+ * delay the real clock cannot wait (over 2^31−1 ms), so code that would spin in
+ * production fails in the suite.
+ */
 export class FakeClock implements Clock {
   #now: number;
   #timers: PendingTimer[] = [];
@@ -42,6 +59,7 @@ export class FakeClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
+    checkDelay(ms);
     const timer: PendingTimer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
     this.#timers.push(timer);
     return {
@@ -49,6 +67,11 @@ export class FakeClock implements Clock {
         timer.cancelled = true;
       },
     };
+  }
+
+  /** timers armed and neither fired nor cancelled */
+  get pendingTimers(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS, type TimerHandle } from '../core/clock.js';
 import { MinHeap } from '../core/heap.js';
 import { nextDue } from '../core/schedule.js';
 import type { Job, SchedulerDriver } from './types.js';
@@ -10,7 +10,20 @@ interface Entry {
   version: number;
 }
 
-/** Timer-heap driver for a single node: one timer armed for the earliest due job. */
+/**
+ * A `skip` job whose slot passed more than this long ago is not run late: the
+ * process was stopped or the machine slept. A busy event loop stays well under.
+ */
+export const lateGraceMs = 60_000;
+
+/** How many missed slots of a `run-once` job are walked to find the newest. */
+const catchUpSteps = 10_000;
+
+/**
+ * Timer-heap driver for a single node: one timer, armed for the earliest due
+ * job and never longer than a timer can wait; when it fires, only jobs that
+ * are really due run, and the rest are re-armed.
+ */
 export class LocalDriver implements SchedulerDriver {
   #heap = new MinHeap<Entry>((a, b) => a.due < b.due);
   #current = new Map<string, Entry>();
@@ -32,19 +45,24 @@ export class LocalDriver implements SchedulerDriver {
     const next = new Map<string, Entry>();
     for (const job of jobs) {
       const old = this.#current.get(job.id);
-      if (old && JSON.stringify(old.job.schedule) === JSON.stringify(job.schedule)) {
+      if (old && sameSchedule(old.job, job)) {
         old.job = job;
         next.set(job.id, old);
         continue;
       }
       if (old) old.version++;
-      const entry: Entry = { job, due: nextDue(job.schedule, job.id, now - 1), version: 0 };
+      const entry: Entry = { job, due: firstDue(job, now), version: 0 };
       next.set(job.id, entry);
       this.#heap.push(entry);
     }
     for (const [id, old] of this.#current) if (!next.has(id)) old.version++;
     this.#current = next;
-    this.#arm();
+    this.#rearm();
+  }
+
+  nextDueOf(id: string): number | undefined {
+    const e = this.#current.get(id);
+    return e && Number.isFinite(e.due) ? e.due : undefined;
   }
 
   stop(): void {
@@ -54,14 +72,16 @@ export class LocalDriver implements SchedulerDriver {
     this.#armedFor = Number.POSITIVE_INFINITY;
   }
 
-  #arm(): void {
+  /** Arm the one timer for the earliest job, replacing a later one. */
+  #rearm(): void {
     if (!this.#running) return;
     this.#dropStale();
     const top = this.#heap.peek();
-    if (!top || top.due >= this.#armedFor) return;
+    if (!top || !Number.isFinite(top.due) || top.due >= this.#armedFor) return;
     this.#timer?.cancel();
     this.#armedFor = top.due;
-    this.#timer = this.clock.setTimer(top.due - this.clock.now(), () => this.#fire());
+    const delay = Math.min(Math.max(0, top.due - this.clock.now()), MAX_TIMER_MS);
+    this.#timer = this.clock.setTimer(delay, () => this.#fire());
   }
 
   #fire(): void {
@@ -71,15 +91,17 @@ export class LocalDriver implements SchedulerDriver {
     for (;;) {
       this.#dropStale();
       const top = this.#heap.peek();
+      // A clamped timer (or one a little early) finds nothing due: it only re-arms.
       if (!top || top.due > now) break;
       this.#heap.pop();
       const due = top.due;
-      // The next slot after now, not after due: a stalled process skips missed slots instead of bursting.
-      top.due = nextDue(top.job.schedule, top.job.id, Math.max(due, now));
+      // The next slot after now, not after due: a stalled process never bursts through missed slots.
+      top.due = nextDue(top.job.schedule, phaseKey(top.job), Math.max(due, now));
       this.#heap.push(top);
-      this.#dispatch?.(top.job, due);
+      const late = now - due > lateGraceMs;
+      if (!late || top.job.missed === 'run-once') this.#dispatch?.(top.job, due);
     }
-    this.#arm();
+    this.#rearm();
   }
 
   #dropStale(): void {
@@ -91,4 +113,31 @@ export class LocalDriver implements SchedulerDriver {
       this.#heap.pop();
     }
   }
+}
+
+function phaseKey(job: Job): string {
+  return job.phaseKey ?? job.id;
+}
+
+function sameSchedule(a: Job, b: Job): boolean {
+  return (
+    JSON.stringify(a.schedule) === JSON.stringify(b.schedule) &&
+    phaseKey(a) === phaseKey(b) &&
+    a.missed === b.missed
+  );
+}
+
+/** The next slot; for a `run-once` job with a slot missed since it was last handled, that slot. */
+function firstDue(job: Job, now: number): number {
+  const upcoming = nextDue(job.schedule, phaseKey(job), now - 1);
+  if (job.missed !== 'run-once' || job.handledUntil === undefined) return upcoming;
+  let missed: number | undefined;
+  let t = job.handledUntil;
+  for (let i = 0; i < catchUpSteps; i++) {
+    const n = nextDue(job.schedule, phaseKey(job), t);
+    if (!(n < now)) break;
+    missed = n;
+    t = n;
+  }
+  return missed ?? upcoming;
 }

@@ -18,7 +18,8 @@ export interface SchedulerStats {
 
 export interface SchedulerOptions {
   clock: Clock;
-  driver: SchedulerDriver;
+  /** absent when a JobRunner's one driver dispatches into this executor */
+  driver?: SchedulerDriver;
   /** runs in flight at once */
   concurrency: number;
   /** a run slower than this marks its job slow; slow jobs share at most half the slots */
@@ -34,9 +35,10 @@ interface Queued {
 }
 
 /**
- * Runs what the driver says is due: never two runs of one job at once, at most
- * `concurrency` runs in all, and slow jobs capped at half of the slots so they
- * cannot starve fast ones.
+ * Runs what the driver says is due: never two runs of one job at once (the
+ * overlap policy: a run due while the last is going is skipped and counted),
+ * at most `concurrency` runs in all, and slow jobs capped at half of the slots
+ * so they cannot starve fast ones.
  */
 export class Scheduler {
   readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, running: 0, queued: 0 };
@@ -54,11 +56,16 @@ export class Scheduler {
   }
 
   start(jobs: readonly Job[]): void {
-    this.opts.driver.start(jobs, (job, dueAt) => this.#enqueue(job, dueAt));
+    this.opts.driver?.start(jobs, (job, dueAt) => this.dispatch(job, dueAt));
   }
 
   update(jobs: readonly Job[]): void {
-    this.opts.driver.update(jobs);
+    this.opts.driver?.update(jobs);
+  }
+
+  /** whether a run of this job is queued or going */
+  busy(id: string): boolean {
+    return this.#busy.has(id);
   }
 
   /**
@@ -67,7 +74,7 @@ export class Scheduler {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
-    this.opts.driver.stop();
+    this.opts.driver?.stop();
     this.#fast = [];
     this.#slowQueue = [];
     const all = () => Promise.allSettled([...this.#inFlight.values()].map((r) => r.done));
@@ -81,7 +88,8 @@ export class Scheduler {
     if (timedOut) await all();
   }
 
-  #enqueue(job: Job, dueAt: number): void {
+  /** a run of `job` for the slot `dueAt`, unless one is already queued or going */
+  dispatch(job: Job, dueAt: number): void {
     if (this.#stopping) return;
     if (this.#busy.has(job.id)) {
       this.stats.skippedOverlap++;

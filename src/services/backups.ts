@@ -1,9 +1,9 @@
 import type { BackupService } from '../backup/service.js';
 import type { Sample } from '../checks/types.js';
 import type { BackupJob } from '../config/backups.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import { nextDue } from '../core/schedule.js';
+import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
+import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { BackupsRepo } from '../store/backups.js';
 
 export interface BackupSchedulerDeps {
@@ -14,92 +14,118 @@ export interface BackupSchedulerDeps {
   log: { info(o: object, m: string): void; error(o: object, m: string): void };
   /** gauges re-recorded every minute so alert rules always see them (PromQL looks back 5m) */
   recordSamples(samples: (Sample & { ts: number })[]): void;
+  /** the daemon's one job runner; a runner of its own when absent (tests) */
+  runner?: JobRunner;
 }
 
 const gaugeEveryMs = 60_000;
 
 /**
- * Runs each job's backup and verification schedules in the daemon. A job runs
- * one thing at a time: a run due while the previous is still going is skipped
- * and logged. Pruning follows each successful backup.
+ * Registers each job's backup and verification schedules with the job runner.
+ * A slot missed while Vigil was down runs once at start: a nightly backup or a
+ * monthly restore test must not wait a day or a month because of a reboot.
+ * The backup and the verifications of one job run one after another, never at
+ * once; pruning follows each successful backup.
  */
 export class BackupScheduler {
   #deps: BackupSchedulerDeps;
-  #timers: TimerHandle[] = [];
-  #busy = new Map<string, Promise<void>>();
+  readonly #runner: JobRunner;
+  readonly #ownRunner: boolean;
+  /** per backup job: the tail of its chain of tasks */
+  #chain = new Map<string, Promise<unknown>>();
   #abort = new AbortController();
   /** the latest gauge values, for /metrics */
   gauges: Sample[] = [];
 
   constructor(deps: BackupSchedulerDeps) {
     this.#deps = deps;
+    this.#ownRunner = !deps.runner;
+    this.#runner = deps.runner ?? JobRunner.standalone(deps.clock, 4);
   }
 
   start(jobs: readonly BackupJob[]): void {
-    this.#schedule(jobs);
-    const tick = () => {
-      this.#timers.push(this.#deps.clock.setTimer(gaugeEveryMs, tick));
-      void this.refreshGauges();
-    };
+    this.reload(jobs);
     void this.refreshGauges();
-    this.#timers.push(this.#deps.clock.setTimer(gaugeEveryMs, tick));
+    if (this.#ownRunner) this.#runner.start();
   }
 
   reload(jobs: readonly BackupJob[]): void {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
-    this.start(jobs);
+    this.#runner.set('backups', this.#jobs(jobs));
   }
 
   /** resolves when no backup task is running */
   async idle(): Promise<void> {
-    while (this.#busy.size) await Promise.allSettled(this.#busy.values());
+    while (this.#chain.size) await Promise.allSettled(this.#chain.values());
   }
 
   async stop(): Promise<void> {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
     this.#abort.abort();
-    await Promise.allSettled(this.#busy.values());
+    if (this.#ownRunner) await this.#runner.stop(0);
+    else this.#runner.set('backups', []);
+    await this.idle();
   }
 
-  #schedule(jobs: readonly BackupJob[]): void {
-    const { clock, timezone } = this.#deps;
-    const every = (job: string, expr: string, what: string, fn: () => Promise<void>) => {
-      const arm = () => {
-        const now = clock.now();
-        const due = nextDue({ type: 'cron', expr, timezone }, job, now);
-        if (!Number.isFinite(due)) return;
-        this.#timers.push(
-          clock.setTimer(due - now, () => {
-            arm();
-            this.#exclusive(job, what, fn);
-          }),
-        );
-      };
-      arm();
-    };
+  #jobs(jobs: readonly BackupJob[]): ScheduledJob[] {
+    const { timezone } = this.#deps;
+    const out: ScheduledJob[] = [];
+    const cron = (expr: string) => ({ type: 'cron' as const, expr, timezone });
     for (const job of jobs) {
-      if (job.cron) every(job.name, job.cron, 'backup', () => this.#backup(job));
-      for (const v of job.verify) every(job.name, v.cron, `verify ${v.level}`, () => this.#verify(job, v));
+      if (job.cron)
+        out.push({
+          id: `backup:${job.name}`,
+          phaseKey: job.name,
+          kind: 'backup',
+          pool: 'tasks',
+          missed: 'run-once',
+          schedule: cron(job.cron),
+          run: () => this.#serial(job.name, () => this.#backup(job)),
+        });
+      const levels = new Map<string, number>();
+      for (const v of job.verify) {
+        const n = (levels.get(v.level) ?? 0) + 1;
+        levels.set(v.level, n);
+        out.push({
+          id: `verify:${job.name}:${v.level}${n > 1 ? `#${n}` : ''}`,
+          phaseKey: job.name,
+          kind: 'verify',
+          pool: 'tasks',
+          missed: 'run-once',
+          schedule: cron(v.cron),
+          run: () => this.#serial(job.name, () => this.#verify(job, v)),
+        });
+      }
     }
+    out.push({
+      id: 'gauges:backups',
+      kind: 'gauges',
+      pool: 'tasks',
+      missed: 'skip',
+      schedule: { type: 'every', everyMs: gaugeEveryMs },
+      run: async () => {
+        await this.refreshGauges();
+      },
+    });
+    return out;
   }
 
-  #exclusive(job: string, what: string, fn: () => Promise<void>): void {
-    if (this.#busy.has(job)) {
-      this.#deps.log.error({ job, what }, 'skipped: the previous backup task of this job is still running');
-      return;
-    }
-    const p = fn()
-      .catch((e) => this.#deps.log.error({ job, what, err: describe(e) }, 'backup task failed'))
+  /** Run `fn` after the tasks of the same backup job already going. */
+  #serial(job: string, fn: () => Promise<JobOutcome>): Promise<JobOutcome> {
+    const prev = this.#chain.get(job) ?? Promise.resolve();
+    const p = prev
+      .then(() => fn())
+      .catch((e): JobOutcome => {
+        this.#deps.log.error({ job, err: describe(e) }, 'backup task failed');
+        return { ok: false, message: describe(e) };
+      })
       .finally(() => {
-        this.#busy.delete(job);
+        if (this.#chain.get(job) === p) this.#chain.delete(job);
         void this.refreshGauges();
       });
-    this.#busy.set(job, p);
+    this.#chain.set(job, p);
+    return p;
   }
 
-  async #backup(job: BackupJob): Promise<void> {
+  async #backup(job: BackupJob): Promise<JobOutcome> {
     const b = await this.#deps.service.run(job.name, { signal: this.#abort.signal });
     this.#deps.log.info(
       { job: job.name, id: b.id, size: b.size, ms: b.endedAt - b.startedAt },
@@ -110,13 +136,14 @@ export class BackupScheduler {
       if (pruned.length)
         this.#deps.log.info({ job: job.name, pruned: pruned.map((d) => d.id) }, 'backups pruned');
     }
+    return { ok: true, message: `backup ${b.id}` };
   }
 
-  async #verify(job: BackupJob, v: BackupJob['verify'][number]): Promise<void> {
+  async #verify(job: BackupJob, v: BackupJob['verify'][number]): Promise<JobOutcome> {
     const [newest] = await this.#deps.catalogue.list({ job: job.name, limit: 1 });
     if (!newest) {
       this.#deps.log.error({ job: job.name, level: v.level }, 'nothing to verify: the job has no backup');
-      return;
+      return { ok: false, message: 'nothing to verify: the job has no backup yet' };
     }
     const r = await this.#deps.service.verify(newest.id, v.level, v);
     (r.ok ? this.#deps.log.info : this.#deps.log.error).call(
@@ -124,6 +151,7 @@ export class BackupScheduler {
       { job: job.name, id: newest.id, level: v.level, ok: r.ok, message: r.message },
       'backup verified',
     );
+    return { ok: r.ok, message: `${v.level} check of ${newest.id}: ${r.message}` };
   }
 
   /** The backup gauges from the catalogue, recorded as samples and kept for /metrics. */

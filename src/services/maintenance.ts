@@ -1,102 +1,104 @@
 import type { Sample } from '../checks/types.js';
 import type { MaintenanceTask } from '../config/maintenance.js';
-import type { TimerHandle } from '../core/clock.js';
-import { nextDue } from '../core/schedule.js';
 import { describe } from '../errors.js';
 import { runTask, type TaskDeps } from '../maintenance/runner.js';
+import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { RoutinesRepo } from '../store/routines.js';
 
 export interface MaintenanceSchedulerDeps extends Omit<TaskDeps, 'signal'> {
   log: { info(o: object, m: string): void; error(o: object, m: string): void };
   recordSamples(samples: (Sample & { ts: number })[]): void;
+  /** the daemon's one job runner; a runner of its own when absent (tests) */
+  runner?: JobRunner;
 }
 
 /**
- * Runs each maintenance task on its cron; a task due while its previous run
- * is still going is skipped and logged. After each run the gauges
- * (maintenance_last_success_timestamp_seconds{task}, …) are refreshed.
+ * Registers each maintenance task with the job runner; a task due while its
+ * previous run is still going is skipped (the runner's overlap policy). A slot
+ * missed while Vigil was down is skipped too: tasks are placed in quiet hours
+ * on purpose, and a VACUUM or REINDEX at start-up could land in the busiest
+ * one; `maintenance_last_success_timestamp_seconds` alerts on a task that
+ * keeps missing. After each run the gauges are refreshed.
  */
 export class MaintenanceScheduler {
   #deps: MaintenanceSchedulerDeps;
-  #timers: TimerHandle[] = [];
-  #busy = new Map<string, Promise<void>>();
+  readonly #runner: JobRunner;
+  readonly #ownRunner: boolean;
+  #running = new Set<Promise<void>>();
   #abort = new AbortController();
   #tasks: readonly MaintenanceTask[] = [];
   gauges: Sample[] = [];
 
   constructor(deps: MaintenanceSchedulerDeps) {
     this.#deps = deps;
+    this.#ownRunner = !deps.runner;
+    this.#runner = deps.runner ?? JobRunner.standalone(deps.clock, 4);
   }
 
   start(tasks: readonly MaintenanceTask[]): void {
-    this.#tasks = tasks;
-    const { clock } = this.#deps;
-    for (const task of tasks) {
-      const arm = () => {
-        const now = clock.now();
-        const due = nextDue({ type: 'cron', expr: task.cron, timezone: task.timezone }, task.name, now);
-        if (!Number.isFinite(due)) return;
-        this.#timers.push(
-          clock.setTimer(due - now, () => {
-            arm();
-            this.runNow(task);
-          }),
-        );
-      };
-      arm();
-    }
-    const tick = () => {
-      this.#timers.push(clock.setTimer(60_000, tick));
-      void this.refreshGauges();
-    };
+    this.reload(tasks);
     void this.refreshGauges();
-    this.#timers.push(clock.setTimer(60_000, tick));
+    if (this.#ownRunner) this.#runner.start();
   }
 
   reload(tasks: readonly MaintenanceTask[]): void {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
-    this.start(tasks);
+    this.#tasks = tasks;
+    const jobs: ScheduledJob[] = tasks.map((task) => ({
+      id: `maintenance:${task.name}`,
+      phaseKey: task.name,
+      kind: 'maintenance',
+      pool: 'tasks',
+      missed: 'skip',
+      schedule: { type: 'cron', expr: task.cron, timezone: task.timezone },
+      run: () => this.#run(task),
+    }));
+    jobs.push({
+      id: 'gauges:maintenance',
+      kind: 'gauges',
+      pool: 'tasks',
+      missed: 'skip',
+      schedule: { type: 'every', everyMs: 60_000 },
+      run: async () => {
+        await this.refreshGauges();
+      },
+    });
+    this.#runner.set('maintenance', jobs);
   }
 
-  /** start a task now unless it is running; resolves when it ends */
-  runNow(task: MaintenanceTask): Promise<void> {
-    const running = this.#busy.get(task.name);
-    if (running) {
-      this.#deps.log.error(
-        { task: task.name },
-        'skipped: the previous run of this maintenance task is still going',
+  async #run(task: MaintenanceTask): Promise<JobOutcome> {
+    const p = runTask(task, { ...this.#deps, signal: this.#abort.signal }).then((r): JobOutcome => {
+      (r.status === 'ok' ? this.#deps.log.info : this.#deps.log.error).call(
+        this.#deps.log,
+        { task: r.task, status: r.status, ms: r.durationMs, message: r.message },
+        'maintenance task done',
       );
-      return running;
+      return { ok: r.status === 'ok', message: r.message };
+    });
+    const tracked = p.then(
+      () => {},
+      () => {},
+    );
+    this.#running.add(tracked);
+    try {
+      return await p;
+    } catch (e) {
+      this.#deps.log.error({ task: task.name, err: describe(e) }, 'recording a maintenance run failed');
+      return { ok: false, message: describe(e) };
+    } finally {
+      this.#running.delete(tracked);
+      void this.refreshGauges();
     }
-    const p = runTask(task, { ...this.#deps, signal: this.#abort.signal })
-      .then((r) =>
-        (r.status === 'ok' ? this.#deps.log.info : this.#deps.log.error).call(
-          this.#deps.log,
-          { task: r.task, status: r.status, ms: r.durationMs, message: r.message },
-          'maintenance task done',
-        ),
-      )
-      .catch((e) =>
-        this.#deps.log.error({ task: task.name, err: describe(e) }, 'recording a maintenance run failed'),
-      )
-      .finally(() => {
-        this.#busy.delete(task.name);
-        void this.refreshGauges();
-      });
-    this.#busy.set(task.name, p);
-    return p;
   }
 
   async idle(): Promise<void> {
-    while (this.#busy.size) await Promise.allSettled(this.#busy.values());
+    while (this.#running.size) await Promise.allSettled(this.#running);
   }
 
   async stop(): Promise<void> {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
     this.#abort.abort();
-    await Promise.allSettled(this.#busy.values());
+    if (this.#ownRunner) await this.#runner.stop(0);
+    else this.#runner.set('maintenance', []);
+    await this.idle();
   }
 
   async refreshGauges(): Promise<void> {

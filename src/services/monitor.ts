@@ -3,8 +3,8 @@ import type { CheckResult, CheckStateHandle, HeartbeatReader, Sample } from '../
 import type { CheckConfig } from '../config/schema.js';
 import { cacheKey } from '../core/cache-key.js';
 import type { Clock } from '../core/clock.js';
-import { LocalDriver } from '../scheduler/local-driver.js';
-import { type RunInfo, Scheduler } from '../scheduler/scheduler.js';
+import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import type { RunInfo, SchedulerStats } from '../scheduler/scheduler.js';
 import type { SchedulerDriver } from '../scheduler/types.js';
 
 export interface LatestSample extends Sample {
@@ -22,6 +22,9 @@ export interface MonitorDeps {
   /** where results go: the store's write buffer in the daemon */
   record(result: CheckResult): void;
   concurrency: number;
+  /** the daemon's one job runner; a runner of its own when absent (the CLI, tests) */
+  runner?: JobRunner;
+  /** for a runner of its own */
   driver?: SchedulerDriver;
   onStart?(info: RunInfo): void;
 }
@@ -31,23 +34,32 @@ export interface MonitorDeps {
  * latest samples for /metrics → hand the result to the recorder.
  */
 export class Monitor {
-  readonly scheduler: Scheduler;
+  readonly runner: JobRunner;
+  readonly #ownRunner: boolean;
   #checks = new Map<string, CheckConfig>();
   #memo = new Map<string, Record<string, unknown>>();
   #latest = new Map<string, Map<string, LatestSample>>();
   #lastResult = new Map<string, CheckResult>();
 
   constructor(private readonly deps: MonitorDeps) {
-    this.scheduler = new Scheduler({
-      clock: deps.clock,
-      driver: deps.driver ?? new LocalDriver(deps.clock),
-      concurrency: deps.concurrency,
-      onStart: deps.onStart,
-      run: async (info) => {
-        const check = this.#checks.get(info.job.id);
-        if (check) this.#accept(await this.runOne(check, info.signal));
-      },
-    });
+    this.#ownRunner = !deps.runner;
+    this.runner =
+      deps.runner ??
+      new JobRunner({
+        clock: deps.clock,
+        ...(deps.driver ? { driver: deps.driver } : {}),
+        pools: {
+          checks: { concurrency: deps.concurrency },
+          rules: { concurrency: 1 },
+          tasks: { concurrency: 1 },
+        },
+        onStart: (info) => deps.onStart?.(info),
+      });
+  }
+
+  /** the check pool's counters, for /metrics */
+  get stats(): SchedulerStats {
+    return this.runner.stats('checks');
   }
 
   get checks(): CheckConfig[] {
@@ -55,18 +67,20 @@ export class Monitor {
   }
 
   start(checks: readonly CheckConfig[]): void {
-    this.#setChecks(checks);
-    this.scheduler.start(this.#jobs());
+    this.reload(checks);
+    if (this.#ownRunner) this.runner.start();
   }
 
   /** Swap in a new, already validated set of checks (SIGHUP). */
   reload(checks: readonly CheckConfig[]): void {
     this.#setChecks(checks);
-    this.scheduler.update(this.#jobs());
+    this.runner.set('checks', this.#jobs());
   }
 
+  /** Stops the runner it owns; the daemon stops its shared runner itself. */
   async stop(deadlineMs: number): Promise<void> {
-    await this.scheduler.stop(deadlineMs);
+    if (this.#ownRunner) await this.runner.stop(deadlineMs);
+    else this.runner.set('checks', []);
   }
 
   runOne(check: CheckConfig, signal?: AbortSignal): Promise<CheckResult> {
@@ -138,8 +152,23 @@ export class Monitor {
     }
   }
 
-  #jobs() {
-    return this.checks.map((c) => ({ id: c.name, schedule: c.schedule }));
+  #jobs(): ScheduledJob[] {
+    // Missed runs are skipped: a check result for a past moment says nothing about now.
+    return this.checks.map((c) => ({
+      id: `check:${c.name}`,
+      phaseKey: c.name,
+      kind: 'check',
+      pool: 'checks',
+      missed: 'skip',
+      schedule: c.schedule,
+      run: async (info) => {
+        const check = this.#checks.get(c.name);
+        if (!check) return;
+        const result = await this.runOne(check, info.signal);
+        this.#accept(result);
+        return { ok: result.status !== 'critical', ...(result.message ? { message: result.message } : {}) };
+      },
+    }));
   }
 }
 

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sample } from '../checks/types.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { SchedulerStats } from '../scheduler/scheduler.js';
 import type { NotificationsRepo } from '../store/notifications.js';
 import type { Notifier } from './notifier.js';
 import type { RuleService } from './rules.js';
@@ -8,7 +8,8 @@ import type { WriteBuffer } from './write-buffer.js';
 
 /** Vigil's own health, on /metrics beside the checks' series. */
 export function ownMetrics(parts: {
-  scheduler: Scheduler;
+  /** the check pool's counters */
+  checkRuns(): SchedulerStats;
   buffer: WriteBuffer;
   version: string;
   rules?: RuleService;
@@ -54,18 +55,14 @@ export function ownMetrics(parts: {
         this.set(read());
       },
     });
-  counter('vigil_check_runs_started_total', 'Check runs started', () => parts.scheduler.stats.started);
+  counter('vigil_check_runs_started_total', 'Check runs started', () => parts.checkRuns().started);
   counter(
     'vigil_check_runs_skipped_total',
     'Runs skipped because the previous run of the same check was still going',
-    () => parts.scheduler.stats.skippedOverlap,
+    () => parts.checkRuns().skippedOverlap,
   );
-  gauge('vigil_check_runs_in_flight', 'Check runs in flight', () => parts.scheduler.stats.running);
-  gauge(
-    'vigil_check_runs_queued',
-    'Due check runs waiting for a free slot',
-    () => parts.scheduler.stats.queued,
-  );
+  gauge('vigil_check_runs_in_flight', 'Check runs in flight', () => parts.checkRuns().running);
+  gauge('vigil_check_runs_queued', 'Due check runs waiting for a free slot', () => parts.checkRuns().queued);
   counter('vigil_results_written_total', 'Results written to the store', () => parts.buffer.written);
   counter(
     'vigil_results_dropped_total',

@@ -1,8 +1,9 @@
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
 import { type RotationResult, rotateFile } from '../logs/rotate.js';
 import type { LogEntry } from '../logs/rotate-config.js';
+import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 
 export interface RotationStore {
   get(owner: string, key: string): Promise<unknown>;
@@ -51,8 +52,12 @@ export async function rotateAll(
   return { results, errors };
 }
 
-/** The daemon's rotation loop: every few minutes, rotate what is due. */
-export function startRotation(deps: {
+/**
+ * The daemon's rotation job: every few minutes, rotate what is due. A pass
+ * missed while Vigil was down is skipped: the next pass rotates whatever fell
+ * due meanwhile, once, since the last rotation is kept per file.
+ */
+export function rotationJob(deps: {
   clock: Clock;
   entries: () => readonly LogEntry[];
   store: RotationStore;
@@ -60,11 +65,14 @@ export function startRotation(deps: {
   everyMs?: number;
   /** told after each pass, with what it did */
   onPass?(pass: Awaited<ReturnType<typeof rotateAll>>): void;
-}): { stop(): void } {
-  let timer: TimerHandle | undefined;
-  let stopped = false;
-  const tick = async () => {
-    try {
+}): ScheduledJob {
+  return {
+    id: 'rotation:logs',
+    kind: 'rotation',
+    pool: 'tasks',
+    missed: 'skip',
+    schedule: { type: 'every', everyMs: deps.everyMs ?? 5 * 60_000 },
+    async run() {
       const { results, errors } = await rotateAll(deps.entries(), {
         now: deps.clock.now(),
         store: deps.store,
@@ -73,15 +81,18 @@ export function startRotation(deps: {
         if (r.rotated) deps.log.info({ file: r.file, reason: r.reason }, 'log rotated');
       for (const e of errors) deps.log.error({ file: e.file, err: describe(e.error) }, 'log rotation failed');
       deps.onPass?.({ results, errors });
-    } finally {
-      if (!stopped) timer = deps.clock.setTimer(deps.everyMs ?? 5 * 60_000, tick);
-    }
-  };
-  timer = deps.clock.setTimer(deps.everyMs ?? 5 * 60_000, tick);
-  return {
-    stop() {
-      stopped = true;
-      timer?.cancel();
+      const rotated = results.filter((r) => r.rotated).length;
+      return errors.length
+        ? { ok: false, message: `${errors.length} of ${results.length + errors.length} files failed` }
+        : { ok: true, message: `${rotated} rotated` };
     },
   };
+}
+
+/** The rotation job on a runner of its own (tests, and anything run outside the daemon). */
+export function startRotation(deps: Parameters<typeof rotationJob>[0]): { stop(): Promise<void> } {
+  const runner = JobRunner.standalone(deps.clock);
+  runner.set('rotation', [rotationJob(deps)]);
+  runner.start();
+  return { stop: () => runner.stop(0) };
 }

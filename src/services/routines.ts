@@ -1,12 +1,12 @@
 import type { LoadedConfig } from '../config/loader.js';
 import type { Routine } from '../config/routines.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import { nextDue } from '../core/schedule.js';
+import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
 import { renderReport } from '../routines/reports/render.js';
 import { summaryText, titleOf } from '../routines/reports/words.js';
 import { reportOf, runRoutine } from '../routines/runner.js';
 import type { ChangeSource } from '../routines/steps/types.js';
+import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { Store } from '../store/store.js';
 
 /** What a delivered report becomes: one announcement per channel, deduplicated by key. */
@@ -29,6 +29,8 @@ export interface RoutineSchedulerDeps {
   announce(msg: ReportMessage): Promise<void>;
   changes?: ChangeSource;
   log: { info(o: object, m: string): void; error(o: object, m: string): void };
+  /** the daemon's one job runner; a runner of its own when absent (tests) */
+  runner?: JobRunner;
 }
 
 const deliverEveryMs = 60_000;
@@ -40,54 +42,55 @@ export function reportLink(loaded: LoadedConfig, runId: string): string | undefi
 }
 
 /**
- * Runs each routine on its cron. A run without manual steps is delivered at
- * once; one with manual steps when its last step is signed off (by the API in
- * this process or the CLI in another: undelivered runs are looked for every
- * minute), or when the next run of the routine closes it.
+ * Registers each routine's cron with the job runner. A slot missed while Vigil
+ * was down runs once at start, for the newest missed slot (its run id names
+ * that slot, so two nodes or a restart never run it twice). A run without
+ * manual steps is delivered at once; one with manual steps when its last step
+ * is signed off (by the API in this process or the CLI in another: undelivered
+ * runs are looked for every minute), or when the next run of the routine
+ * closes it.
  */
 export class RoutineScheduler {
   #deps: RoutineSchedulerDeps;
-  #timers: TimerHandle[] = [];
+  readonly #runner: JobRunner;
+  readonly #ownRunner: boolean;
   #busy = new Map<string, Promise<void>>();
   #delivering: Promise<void> | undefined;
   #abort = new AbortController();
 
   constructor(deps: RoutineSchedulerDeps) {
     this.#deps = deps;
+    this.#ownRunner = !deps.runner;
+    this.#runner = deps.runner ?? JobRunner.standalone(deps.clock, 4);
   }
 
   start(routines: readonly Routine[]): void {
-    const { clock } = this.#deps;
-    for (const routine of routines) {
-      const arm = () => {
-        const now = clock.now();
-        const due = nextDue(
-          { type: 'cron', expr: routine.cron, timezone: routine.timezone },
-          routine.name,
-          now,
-        );
-        if (!Number.isFinite(due)) return;
-        this.#timers.push(
-          clock.setTimer(due - now, () => {
-            arm();
-            void this.run(routine, due);
-          }),
-        );
-      };
-      arm();
-    }
-    const tick = () => {
-      this.#timers.push(clock.setTimer(deliverEveryMs, tick));
-      void this.deliver();
-    };
-    this.#timers.push(clock.setTimer(deliverEveryMs, tick));
+    this.reload(routines);
     void this.deliver();
+    if (this.#ownRunner) this.#runner.start();
   }
 
   reload(routines: readonly Routine[]): void {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
-    this.start(routines);
+    const jobs: ScheduledJob[] = routines.map((routine) => ({
+      id: `routine:${routine.name}`,
+      phaseKey: routine.name,
+      kind: 'routine',
+      pool: 'tasks',
+      missed: 'run-once',
+      schedule: { type: 'cron', expr: routine.cron, timezone: routine.timezone },
+      run: async (info) => {
+        await this.run(routine, info.dueAt);
+      },
+    }));
+    jobs.push({
+      id: 'deliver:reports',
+      kind: 'report-delivery',
+      pool: 'tasks',
+      missed: 'skip',
+      schedule: { type: 'every', everyMs: deliverEveryMs },
+      run: () => this.deliver(),
+    });
+    this.#runner.set('routines', jobs);
   }
 
   /** one run of a routine (skipped while its previous run's steps are still running) */
@@ -168,9 +171,9 @@ export class RoutineScheduler {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.#timers) t.cancel();
-    this.#timers = [];
     this.#abort.abort();
+    if (this.#ownRunner) await this.#runner.stop(0);
+    else this.#runner.set('routines', []);
     await this.idle();
   }
 }

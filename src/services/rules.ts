@@ -2,8 +2,7 @@ import type { RuleGroup } from '../alerting/compile.js';
 import { GroupState, type OutputSample, type RuleTransition } from '../alerting/group.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
-import { LocalDriver } from '../scheduler/local-driver.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 
 export interface RuleServiceDeps {
   clock: Clock;
@@ -15,28 +14,31 @@ export interface RuleServiceDeps {
   /** after every successful evaluation, with the group's alerts then (the notifier reads them) */
   onEvaluated?(state: GroupState, ts: number): void;
   onError?(group: string, error: unknown): void;
+  /** the daemon's one job runner; a runner of its own when absent (tests) */
+  runner?: JobRunner;
 }
 
 /**
  * Evaluates rule groups on their own grid: the scheduler's due time is the
  * evaluation timestamp, so `for` is measured on the grid whatever the load.
- * Rule groups have their own scheduler, so slow checks never delay alerts.
+ * Rule groups run in a pool of their own, so slow checks never delay alerts.
+ * A slot missed while Vigil was stopped or asleep is skipped, as Prometheus
+ * does: evaluations are never backfilled, and `for` resumes from ALERTS_FOR_STATE.
  */
 export class RuleService {
-  readonly #scheduler: Scheduler;
+  readonly #runner: JobRunner;
+  readonly #ownRunner: boolean;
   #groups = new Map<string, GroupState>();
   #restored = new WeakSet<GroupState>();
 
   constructor(private readonly deps: RuleServiceDeps) {
-    this.#scheduler = new Scheduler({
-      clock: deps.clock,
-      driver: new LocalDriver(deps.clock),
-      concurrency: 4,
-      run: async (info) => {
-        const state = this.#groups.get(info.job.id);
-        if (state) await this.evaluate(state, info.dueAt);
-      },
-    });
+    this.#ownRunner = !deps.runner;
+    this.#runner =
+      deps.runner ??
+      new JobRunner({
+        clock: deps.clock,
+        pools: { checks: { concurrency: 1 }, rules: { concurrency: 4 }, tasks: { concurrency: 1 } },
+      });
   }
 
   get groups(): GroupState[] {
@@ -44,18 +46,19 @@ export class RuleService {
   }
 
   start(groups: readonly RuleGroup[]): void {
-    this.#set(groups);
-    this.#scheduler.start(this.#jobs());
+    this.reload(groups);
+    if (this.#ownRunner) this.#runner.start();
   }
 
   /** New groups from a reload; a rule that did not change keeps its alerts' state. */
   reload(groups: readonly RuleGroup[]): void {
     this.#set(groups);
-    this.#scheduler.update(this.#jobs());
+    this.#runner.set('rules', this.#jobs());
   }
 
-  stop(deadlineMs: number): Promise<void> {
-    return this.#scheduler.stop(deadlineMs);
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.#ownRunner) await this.#runner.stop(deadlineMs);
+    else this.#runner.set('rules', []);
   }
 
   async evaluate(state: GroupState, ts: number): Promise<void> {
@@ -88,10 +91,21 @@ export class RuleService {
     this.#groups = next;
   }
 
-  #jobs() {
-    return this.groups.map((g) => ({
-      id: g.group.id,
-      schedule: { type: 'every' as const, everyMs: g.group.intervalMs },
-    }));
+  #jobs(): ScheduledJob[] {
+    return this.groups.map((g) => {
+      const id = g.group.id;
+      return {
+        id: `rules:${id}`,
+        phaseKey: id,
+        kind: 'rule-group',
+        pool: 'rules',
+        missed: 'skip',
+        schedule: { type: 'every', everyMs: g.group.intervalMs },
+        run: async (info) => {
+          const state = this.#groups.get(id);
+          if (state) await this.evaluate(state, info.dueAt);
+        },
+      };
+    });
   }
 }

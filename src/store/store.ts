@@ -13,6 +13,7 @@ import { sqliteDialect } from './dialects/sqlite.js';
 import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
 import { incidentsRepo } from './incidents.js';
+import { jobsRepo } from './jobs.js';
 import { migrationProvider } from './migrations/index.js';
 import { notificationsRepo } from './notifications.js';
 import { resultsRepo } from './results.js';
@@ -69,6 +70,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const users = usersRepo(db);
   const tokens = tokensRepo(db);
   const sessions = sessionsRepo(db);
+  const jobs = jobsRepo(db);
 
   return {
     dialect: dialect.name,
@@ -95,6 +97,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     users,
     tokens,
     sessions,
+    /** the job runner's history: first sight and last run of each timed job */
+    jobs,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

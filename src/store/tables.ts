@@ -145,6 +145,16 @@ export interface Tables {
     text: string;
     actor: string | null;
   };
+  jobs: {
+    id: string;
+    kind: string;
+    first_seen_at: number;
+    last_due_at: number | null;
+    last_started_at: number | null;
+    last_ended_at: number | null;
+    last_ok: number | null;
+    last_message: string | null;
+  };
   check_state: {
     /** `check:<name>` or `rotate` */
     owner: string;

@@ -82,7 +82,7 @@ describe('change announcements and reminders', () => {
         ].sort(),
       );
     } finally {
-      service.stop();
+      await service.stop();
     }
   });
 
@@ -103,7 +103,7 @@ describe('change announcements and reminders', () => {
       expect(list.map((s) => new Date(s.startsAt).toISOString())).toContain('2026-12-01T02:00:00.000Z');
       expect(list[0]!.comment).toBe('maintenance nightly: Nightly database upkeep');
     } finally {
-      service.stop();
+      await service.stop();
     }
   });
 });
