@@ -10,7 +10,7 @@ import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
-import { JobRunner } from './scheduler/job-runner.js';
+import { HOUSEKEEPING, JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
@@ -38,6 +38,8 @@ export interface DaemonOptions {
 
 export interface Daemon {
   app: FastifyInstance;
+  /** the one job runner: every timed job of this daemon */
+  jobs: JobRunner;
   url: string;
   config(): LoadedConfig;
   /** set on the first start of a store: the admin created then, with its password when Vigil chose it */
@@ -249,6 +251,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     {
       // Pruning is idempotent and periodic: a pass missed while Vigil was down is skipped.
       id: 'retention:store',
+      phaseKey: HOUSEKEEPING,
       kind: 'retention',
       pool: 'tasks',
       missed: 'skip',
@@ -269,6 +272,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let stopped: Promise<void> | undefined;
   return {
     app,
+    jobs: runner,
     url,
     ...(firstAdmin ? { firstAdmin } : {}),
     config: () => loaded,

@@ -1,7 +1,7 @@
 import type { VigilConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
-import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { Store } from '../store/store.js';
 import { syncMaintenanceSilences } from './maintenance.js';
 import { outboxAnnouncer } from './outbox.js';
@@ -37,6 +37,7 @@ export function changesJob(deps: {
   };
   return {
     id: 'changes:reminders',
+    phaseKey: HOUSEKEEPING,
     kind: 'changes',
     pool: 'tasks',
     missed: 'skip',

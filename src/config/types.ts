@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration, parseSize } from '../core/duration.js';
 
 /** A duration field: `30s`, `5m`, `1h30m`; parsed to milliseconds. */
-export function duration(opts: { min?: number } = {}) {
+export function duration(opts: { min?: number; max?: number } = {}) {
   return z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -17,6 +17,13 @@ export function duration(opts: { min?: number } = {}) {
       ctx.addIssue({
         code: 'custom',
         message: `${text} is shorter than the minimum of ${formatDuration(opts.min)}`,
+      });
+      return z.NEVER;
+    }
+    if (opts.max !== undefined && ms > opts.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${text} is longer than the maximum of ${formatDuration(opts.max)}`,
       });
       return z.NEVER;
     }

@@ -75,6 +75,16 @@ export class FakeClock implements Clock {
   }
 
   /**
+   * Move time forward by `ms` without firing anything on the way, then fire
+   * what fell due, late: a machine resumed from sleep, or a process resumed
+   * after SIGSTOP.
+   */
+  async suspend(ms: number): Promise<void> {
+    this.#now += ms;
+    await this.advance(0);
+  }
+
+  /**
    * Advance by `ms`, firing every timer that falls due, in order, and letting
    * promise callbacks run between them (so awaited work started by a timer
    * completes before the next one fires).

@@ -109,6 +109,8 @@ export const notifyFields = {
       give_up_after: duration({ min: 1000 }).prefault('1h'),
       /** deliveries in flight at once */
       workers: z.number().int().min(1).max(256).default(16),
+      /** how often idle delivery workers look for work another process (the CLI, a node) queued */
+      poll_interval: duration({ min: 100, max: 3_600_000 }).prefault('2s'),
     })
     .prefault({}),
   incidents: z

@@ -6,13 +6,15 @@ import { providers } from './registry.js';
 import { DeliveryError } from './types.js';
 
 /** how often idle workers look for notifications queued by another process (the CLI, another node) */
-const idlePollMs = 2000;
+const defaultPollMs = 2000;
 
 export interface DeliverySettings {
   timeoutMs: number;
   retry: { initial: number; max: number };
   giveUpAfterMs: number;
   workers: number;
+  /** idle workers look for work queued by other processes this often */
+  pollIntervalMs?: number;
 }
 
 export type DeliveryResult = 'delivered' | 'retry' | 'dead';
@@ -131,6 +133,8 @@ export class DeliveryWorkers {
     const next = await this.opts.repo.nextDue();
     this.#timer?.cancel();
     this.#timer = undefined;
+    // A worker's wait for work, not scheduled work: it only ever looks again, bounded by the poll interval.
+    const idlePollMs = this.opts.settings().pollIntervalMs ?? defaultPollMs;
     if (next === undefined) {
       // Another process (the CLI, another node) may queue work: look again now and then.
       this.#timer = this.opts.clock.setTimer(idlePollMs, () => this.kick());

@@ -26,6 +26,13 @@ export type JobKind =
  */
 export type PoolName = 'checks' | 'rules' | 'tasks';
 
+/**
+ * The phase key of periodic housekeeping (gauges, report delivery, change reminders, rotation,
+ * retention): jobs of one interval fall due at the same instant, so the daemon wakes once a
+ * minute for all of them instead of once per job.
+ */
+export const HOUSEKEEPING = 'housekeeping';
+
 export interface JobOutcome {
   ok: boolean;
   message?: string;
@@ -43,7 +50,7 @@ export interface ScheduledJob extends Job {
   kind: JobKind;
   pool: PoolName;
   missed: MissedRunPolicy;
-  run(info: RunInfo): Promise<JobOutcome | undefined | void>;
+  run(info: RunInfo): Promise<JobOutcome | undefined>;
 }
 
 export interface LastRun {
@@ -163,6 +170,12 @@ export class JobRunner {
     this.#started = false;
     this.#driver.stop();
     await Promise.all(Object.values(this.#pools).map((p) => p.stop(deadlineMs)));
+  }
+
+  /** resolves when no job runs in any pool (tests, and a clean stop) */
+  async idle(): Promise<void> {
+    const pools = Object.values(this.#pools);
+    while (pools.some((p) => p.stats.running > 0)) await Promise.all(pools.map((p) => p.idle()));
   }
 
   stats(pool: PoolName): SchedulerStats {

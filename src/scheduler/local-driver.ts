@@ -98,8 +98,11 @@ export class LocalDriver implements SchedulerDriver {
       // The next slot after now, not after due: a stalled process never bursts through missed slots.
       top.due = nextDue(top.job.schedule, phaseKey(top.job), Math.max(due, now));
       this.#heap.push(top);
-      const late = now - due > lateGraceMs;
-      if (!late || top.job.missed === 'run-once') this.#dispatch?.(top.job, due);
+      if (now - due <= lateGraceMs) this.#dispatch?.(top.job, due);
+      // Late past the grace: the process was stopped or the machine slept. `run-once` jobs run
+      // once, for the newest slot they missed; `skip` jobs wait for their next slot.
+      else if (top.job.missed === 'run-once')
+        this.#dispatch?.(top.job, newestMissed(top.job, due, now) ?? due);
     }
     this.#rearm();
   }
@@ -131,13 +134,18 @@ function sameSchedule(a: Job, b: Job): boolean {
 function firstDue(job: Job, now: number): number {
   const upcoming = nextDue(job.schedule, phaseKey(job), now - 1);
   if (job.missed !== 'run-once' || job.handledUntil === undefined) return upcoming;
+  return newestMissed(job, job.handledUntil, now) ?? upcoming;
+}
+
+/** The newest slot after `after` and before `now`, if any. */
+function newestMissed(job: Job, after: number, now: number): number | undefined {
   let missed: number | undefined;
-  let t = job.handledUntil;
+  let t = after;
   for (let i = 0; i < catchUpSteps; i++) {
     const n = nextDue(job.schedule, phaseKey(job), t);
     if (!(n < now)) break;
     missed = n;
     t = n;
   }
-  return missed ?? upcoming;
+  return missed;
 }

@@ -63,6 +63,11 @@ export class Scheduler {
     this.opts.driver?.update(jobs);
   }
 
+  /** resolves when no run is queued or going */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight.values()].map((r) => r.done));
+  }
+
   /** whether a run of this job is queued or going */
   busy(id: string): boolean {
     return this.#busy.has(id);

@@ -3,7 +3,7 @@ import type { Sample } from '../checks/types.js';
 import type { BackupJob } from '../config/backups.js';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
-import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { BackupsRepo } from '../store/backups.js';
 
 export interface BackupSchedulerDeps {
@@ -36,6 +36,7 @@ export class BackupScheduler {
   #abort = new AbortController();
   /** the latest gauge values, for /metrics */
   gauges: Sample[] = [];
+  #refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: BackupSchedulerDeps) {
     this.#deps = deps;
@@ -97,12 +98,18 @@ export class BackupScheduler {
     }
     out.push({
       id: 'gauges:backups',
+      phaseKey: HOUSEKEEPING,
       kind: 'gauges',
       pool: 'tasks',
       missed: 'skip',
       schedule: { type: 'every', everyMs: gaugeEveryMs },
+      // Each run of ours refreshes the gauges; in between, the minute's job re-records them so
+      // alert rules see them within their lookback, and reads the store every five minutes for
+      // runs another process (the CLI) made.
       run: async () => {
-        await this.refreshGauges();
+        if (this.#deps.clock.now() - this.#refreshedAt >= 5 * 60_000) await this.refreshGauges();
+        else this.#recordGauges();
+        return { ok: true };
       },
     });
     return out;
@@ -155,11 +162,16 @@ export class BackupScheduler {
   }
 
   /** The backup gauges from the catalogue, recorded as samples and kept for /metrics. */
+  #recordGauges(): void {
+    const ts = this.#deps.clock.now();
+    if (this.gauges.length) this.#deps.recordSamples(this.gauges.map((s) => ({ ...s, ts })));
+  }
+
   async refreshGauges(): Promise<void> {
+    this.#refreshedAt = this.#deps.clock.now();
     try {
       this.gauges = await backupGauges(this.#deps.catalogue, this.#deps.service.jobs);
-      const ts = this.#deps.clock.now();
-      if (this.gauges.length) this.#deps.recordSamples(this.gauges.map((s) => ({ ...s, ts })));
+      this.#recordGauges();
     } catch (e) {
       this.#deps.log.error({ err: describe(e) }, 'reading the backup catalogue failed');
     }

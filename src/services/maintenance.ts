@@ -2,7 +2,7 @@ import type { Sample } from '../checks/types.js';
 import type { MaintenanceTask } from '../config/maintenance.js';
 import { describe } from '../errors.js';
 import { runTask, type TaskDeps } from '../maintenance/runner.js';
-import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { RoutinesRepo } from '../store/routines.js';
 
 export interface MaintenanceSchedulerDeps extends Omit<TaskDeps, 'signal'> {
@@ -28,6 +28,7 @@ export class MaintenanceScheduler {
   #abort = new AbortController();
   #tasks: readonly MaintenanceTask[] = [];
   gauges: Sample[] = [];
+  #refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: MaintenanceSchedulerDeps) {
     this.#deps = deps;
@@ -54,12 +55,18 @@ export class MaintenanceScheduler {
     }));
     jobs.push({
       id: 'gauges:maintenance',
+      phaseKey: HOUSEKEEPING,
       kind: 'gauges',
       pool: 'tasks',
       missed: 'skip',
       schedule: { type: 'every', everyMs: 60_000 },
+      // Each run of ours refreshes the gauges; in between, the minute's job re-records them so
+      // alert rules see them within their lookback, and reads the store every five minutes for
+      // runs another process (the CLI) made.
       run: async () => {
-        await this.refreshGauges();
+        if (this.#deps.clock.now() - this.#refreshedAt >= 5 * 60_000) await this.refreshGauges();
+        else this.#recordGauges();
+        return { ok: true };
       },
     });
     this.#runner.set('maintenance', jobs);
@@ -101,11 +108,16 @@ export class MaintenanceScheduler {
     await this.idle();
   }
 
+  #recordGauges(): void {
+    const ts = this.#deps.clock.now();
+    if (this.gauges.length) this.#deps.recordSamples(this.gauges.map((s) => ({ ...s, ts })));
+  }
+
   async refreshGauges(): Promise<void> {
+    this.#refreshedAt = this.#deps.clock.now();
     try {
       this.gauges = await maintenanceGauges(this.#deps.store.routines, this.#tasks);
-      const ts = this.#deps.clock.now();
-      if (this.gauges.length) this.#deps.recordSamples(this.gauges.map((s) => ({ ...s, ts })));
+      this.#recordGauges();
     } catch (e) {
       this.#deps.log.error({ err: describe(e) }, 'reading maintenance runs failed');
     }

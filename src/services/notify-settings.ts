@@ -17,6 +17,7 @@ export function notifierSettings(loaded: LoadedConfig): NotifierSettings {
         retry: c.notifications.retry,
         giveUpAfterMs: c.notifications.give_up_after,
         workers: c.notifications.workers,
+        pollIntervalMs: c.notifications.poll_interval,
       },
       incidents: {
         enabled: c.incidents.enabled,

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
 import { type RotationResult, rotateFile } from '../logs/rotate.js';
 import type { LogEntry } from '../logs/rotate-config.js';
-import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { HOUSEKEEPING, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 
 export interface RotationStore {
   get(owner: string, key: string): Promise<unknown>;
@@ -68,6 +68,7 @@ export function rotationJob(deps: {
 }): ScheduledJob {
   return {
     id: 'rotation:logs',
+    phaseKey: HOUSEKEEPING,
     kind: 'rotation',
     pool: 'tasks',
     missed: 'skip',

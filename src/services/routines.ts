@@ -6,7 +6,7 @@ import { renderReport } from '../routines/reports/render.js';
 import { summaryText, titleOf } from '../routines/reports/words.js';
 import { reportOf, runRoutine } from '../routines/runner.js';
 import type { ChangeSource } from '../routines/steps/types.js';
-import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { Store } from '../store/store.js';
 
 /** What a delivered report becomes: one announcement per channel, deduplicated by key. */
@@ -78,30 +78,32 @@ export class RoutineScheduler {
       pool: 'tasks',
       missed: 'run-once',
       schedule: { type: 'cron', expr: routine.cron, timezone: routine.timezone },
-      run: async (info) => {
-        await this.run(routine, info.dueAt);
-      },
+      run: (info) => this.run(routine, info.dueAt),
     }));
     jobs.push({
       id: 'deliver:reports',
+      phaseKey: HOUSEKEEPING,
       kind: 'report-delivery',
       pool: 'tasks',
       missed: 'skip',
       schedule: { type: 'every', everyMs: deliverEveryMs },
-      run: () => this.deliver(),
+      run: async () => {
+        await this.deliver();
+        return { ok: true };
+      },
     });
     this.#runner.set('routines', jobs);
   }
 
   /** one run of a routine (skipped while its previous run's steps are still running) */
-  run(routine: Routine, scheduledAt?: number): Promise<void> {
+  run(routine: Routine, scheduledAt?: number): Promise<JobOutcome> {
     const running = this.#busy.get(routine.name);
     if (running) {
       this.#deps.log.error(
         { routine: routine.name },
         'skipped: the previous run of this routine is still running',
       );
-      return running;
+      return running.then(() => ({ ok: false, message: 'skipped: the previous run was still running' }));
     }
     const { store, clock, config } = this.#deps;
     const p = runRoutine(
@@ -113,14 +115,21 @@ export class RoutineScheduler {
         signal: this.#abort.signal,
       },
     )
-      .then(({ run, created }) => {
+      .then(async ({ run, created }): Promise<JobOutcome> => {
         if (created)
           this.#deps.log.info({ routine: routine.name, run: run.id, status: run.status }, 'routine ran');
-        return this.deliver();
+        await this.deliver();
+        return { ok: true, message: `${run.id}: ${run.status}${created ? '' : ' (already recorded)'}` };
       })
-      .catch((e) => this.#deps.log.error({ routine: routine.name, err: describe(e) }, 'routine run failed'))
+      .catch((e): JobOutcome => {
+        this.#deps.log.error({ routine: routine.name, err: describe(e) }, 'routine run failed');
+        return { ok: false, message: describe(e) };
+      })
       .finally(() => this.#busy.delete(routine.name));
-    this.#busy.set(routine.name, p);
+    this.#busy.set(
+      routine.name,
+      p.then(() => {}),
+    );
     return p;
   }
 

@@ -1,8 +1,9 @@
 import type { RuleGroup } from '../alerting/compile.js';
 import { GroupState, type OutputSample, type RuleTransition } from '../alerting/group.js';
 import type { Clock } from '../core/clock.js';
+import { describe } from '../errors.js';
 import type { Queryable } from '../metrics/types.js';
-import { JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 
 export interface RuleServiceDeps {
   clock: Clock;
@@ -61,7 +62,7 @@ export class RuleService {
     else this.#runner.set('rules', []);
   }
 
-  async evaluate(state: GroupState, ts: number): Promise<void> {
+  async evaluate(state: GroupState, ts: number): Promise<JobOutcome> {
     try {
       await this.deps.beforeEvaluation?.();
       if (!this.#restored.has(state)) {
@@ -72,8 +73,10 @@ export class RuleService {
       this.deps.record(samples);
       if (transitions.length) this.deps.onTransitions(transitions);
       this.deps.onEvaluated?.(state, ts);
+      return { ok: true };
     } catch (e) {
       this.deps.onError?.(state.group.name, e);
+      return { ok: false, message: describe(e) };
     }
   }
 
@@ -103,7 +106,7 @@ export class RuleService {
         schedule: { type: 'every', everyMs: g.group.intervalMs },
         run: async (info) => {
           const state = this.#groups.get(id);
-          if (state) await this.evaluate(state, info.dueAt);
+          return state ? this.evaluate(state, info.dueAt) : undefined;
         },
       };
     });

@@ -45,7 +45,7 @@ describe('the daemon’s rotation loop', () => {
       expect(readdirSync(dir).sort()).toEqual(['app.log', 'app.log.1']);
       // the pass runs at the rotation job's slot within its 5-minute interval
       expect(saved.get(file)).toEqual({
-        at: nextDue({ type: 'every', everyMs: 5 * 60_000 }, 'rotation:logs', t0),
+        at: nextDue({ type: 'every', everyMs: 5 * 60_000 }, 'housekeeping', t0),
       });
       pass = nextPass();
       await clock.advance(5 * 60_000);
