@@ -5,21 +5,20 @@ import type { Logger } from 'pino';
 import { sessionManager } from './auth/sessions.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
-import { changesJob } from './changes/service.js';
 import type { LoadedConfig } from './config/loader.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
-import { HOUSEKEEPING, JobRunner } from './scheduler/job-runner.js';
+import { JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
+import { housekeepingJobs } from './services/housekeeping.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
-import { rotationJob } from './services/rotation.js';
 import { RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
@@ -48,8 +47,6 @@ export interface Daemon {
   reload(): Promise<void>;
   stop(deadlineMs?: number): Promise<void>;
 }
-
-const pruneEveryMs = 10 * 60_000;
 
 /** `vigil up`: store, scheduler, recorder and HTTP server, wired once. */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
@@ -219,6 +216,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     version,
     onHeartbeat: (name) => m.runNow(name),
     routines,
+    jobs: runner,
     events,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
@@ -247,25 +245,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   backups.start(loaded.config.backups.jobs);
   maintenance.start(loaded.config.maintenance);
   routines.start(loaded.config.routines);
-  runner.set('housekeeping', [
-    {
-      // Pruning is idempotent and periodic: a pass missed while Vigil was down is skipped.
-      id: 'retention:store',
-      phaseKey: HOUSEKEEPING,
-      kind: 'retention',
-      pool: 'tasks',
-      missed: 'skip',
-      schedule: { type: 'every', everyMs: pruneEveryMs },
-      async run() {
-        const counts = await store.prune(loaded.config.retention, clock.now());
-        log.debug({ counts }, 'retention applied');
-        const removed = Object.values(counts).reduce((a, b) => a + b, 0);
-        return { ok: true, message: `${removed} rows removed` };
-      },
-    },
-    rotationJob({ clock, entries: () => loaded.config.logs, store: store.state, log: logTo }),
-    changesJob({ clock, store, config: () => loaded.config, log: logTo }),
-  ]);
+  runner.set(
+    'housekeeping',
+    housekeepingJobs({
+      clock,
+      store,
+      config: () => loaded.config,
+      log: { ...logTo, debug: (o, m) => log.debug(o, m) },
+    }),
+  );
   runner.start();
   log.info({ url, version }, 'Vigil is up');
 

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
+import { type CliContext, configOption } from './command.js';
+import { registerJobs } from './jobs.js';
 import { type Io, printError } from './output.js';
 
 export const processIo: Io = {
@@ -22,10 +24,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
-  const configOption = [
-    '-c, --config <file>',
-    'config file (default: $VIGIL_CONFIG or ./vigil.yaml)',
-  ] as const;
+  const cli: CliContext = { io, configOption, done: (c) => (code = c) };
 
   program
     .command('up')
@@ -432,6 +431,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (o) => {
       code = await (await import('./baseline.js')).baselineListCommand(io, o);
     });
+  registerJobs(program, cli);
   const maintenance = program.command('maintenance').description('database and cleanup tasks: run now, list');
   maintenance
     .command('run')

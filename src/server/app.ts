@@ -10,6 +10,7 @@ import { checkRoutes } from './routes/checks.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
+import { jobRoutes } from './routes/jobs.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
@@ -72,6 +73,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.register(checkSeriesRoutes(deps), { prefix: '/api/v1' });
   app.register(eventRoutes(deps), { prefix: '/api/v1' });
   app.register(statusRoutes(deps), { prefix: '/api/v1' });
+  app.register(jobRoutes(deps), { prefix: '/api/v1' });
   app.register(webRoutes(deps));
   return app;
 }

@@ -3,6 +3,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
+import type { JobStatus } from '../scheduler/job-runner.js';
 import type { EventHub } from '../services/events.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
   /** live events for `/api/v1/events`; absent in tests of other parts */
   events?: EventHub;
+  /** the daemon's job runner, for `/api/v1/jobs`; absent in tests of other parts */
+  jobs?: { list(): JobStatus[] };
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -95,10 +95,13 @@ export class RuleService {
   }
 
   #jobs(): ScheduledJob[] {
+    // A group is named by its name alone where that is unique: file paths make poor job names.
+    const count = new Map<string, number>();
+    for (const g of this.groups) count.set(g.group.name, (count.get(g.group.name) ?? 0) + 1);
     return this.groups.map((g) => {
       const id = g.group.id;
       return {
-        id: `rules:${id}`,
+        id: `rules:${count.get(g.group.name) === 1 ? g.group.name : id}`,
         phaseKey: id,
         kind: 'rule-group',
         pool: 'rules',

@@ -4,6 +4,7 @@ import { api, type Me, setSession, whenUnauthorized, whoAmI } from './api';
 import { startLive, stopLive } from './live';
 import { AlertsPage } from './pages/alerts';
 import { IncidentPage, IncidentsPage } from './pages/incidents';
+import { JobsPage } from './pages/jobs';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RoutineRunPage, RoutinesPage } from './pages/routines';
@@ -39,6 +40,7 @@ const nav = [
   ['/incidents', 'Incidents'],
   ['/silences', 'Silences'],
   ['/routines', 'Routines'],
+  ['/jobs', 'Jobs'],
   ['/status', 'Status page'],
 ] as const;
 
@@ -96,6 +98,7 @@ function App() {
   else if (incident) page = <IncidentPage id={incident[1]!} canOperate={canOperate} />;
   else if (path === '/silences') page = <SilencesPage canOperate={canOperate} />;
   else if (path === '/routines') page = <RoutinesPage />;
+  else if (path === '/jobs') page = <JobsPage />;
   else if (run) page = <RoutineRunPage id={decodeURIComponent(run[1]!)} canOperate={canOperate} />;
 
   return (

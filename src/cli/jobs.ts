@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { jobView, localTime } from '../scheduler/job-view.js';
+import { plannedJobs } from '../services/schedule.js';
+import { loadSetup } from '../services/setup.js';
+import { openStore } from '../store/store.js';
+import type { CliContext } from './command.js';
+import { configPath } from './config-path.js';
+import { type Io, paint, table } from './output.js';
+
+export function registerJobs(program: Command, cli: CliContext): void {
+  program
+    .command('jobs')
+    .description('every scheduled job: its schedule, next run, last run and outcome')
+    .option(...cli.configOption)
+    .option('--json', 'machine-readable output')
+    .action(async (o) => cli.done(await jobsCommand(cli.io, o)));
+}
+
+/** `vigil jobs`: the schedule a daemon on this config keeps, read from the config and the store. */
+export async function jobsCommand(io: Io, opts: { config?: string; json?: boolean }): Promise<number> {
+  const setup = loadSetup(configPath(io, opts.config), io.env);
+  const store = await openStore(setup.loaded.config.storage);
+  try {
+    const now = Date.now();
+    const views = (await plannedJobs(setup, store, now)).map(jobView);
+    if (opts.json) {
+      io.out(JSON.stringify({ jobs: views }, null, 2));
+      return 0;
+    }
+    io.out(
+      table([
+        ['JOB', 'KIND', 'SCHEDULE', 'NEXT RUN', 'IF MISSED', 'LAST RUN', 'OUTCOME', 'TOOK'],
+        ...views.map((j) => {
+          const next = j.next_run_at ? Date.parse(j.next_run_at) : undefined;
+          return [
+            j.id,
+            j.kind,
+            j.timezone ? `${j.schedule} ${j.timezone}` : j.schedule,
+            next === undefined ? '-' : `${localTime(next, j.timezone)} (${relative(next - now)})`,
+            j.if_missed,
+            j.last_run ? localTime(Date.parse(j.last_run.started_at), j.timezone) : 'never',
+            j.last_run ? paint(io, j.last_run.outcome === 'ok' ? 'ok' : 'critical', j.last_run.outcome) : '-',
+            j.last_run ? took(j.last_run.duration_ms) : '-',
+          ];
+        }),
+      ]),
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `in 3d 4h`, `in 12m`, or `overdue: runs at start` for a missed slot a daemon would run once. */
+function relative(ms: number): string {
+  if (ms < 0) return 'missed: runs at start';
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `in ${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `in ${h}h ${m % 60}m`;
+  return `in ${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+function took(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
