@@ -79,7 +79,8 @@ export async function runPipeline(
   });
   const progress =
     outFd !== undefined && opts.onProgress
-      ? setInterval(() => opts.onProgress?.(fstatSync(outFd).size), 250)
+      ? // Progress of one running backup for its bar, not scheduled work: cleared when the dump ends.
+        setInterval(() => opts.onProgress?.(fstatSync(outFd).size), 250)
       : undefined;
   const results = await Promise.all(exits);
   if (progress) clearInterval(progress);

@@ -16,6 +16,7 @@ export const shellCommand: RunCommand = (command, { timeoutMs, onLine }) =>
   new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
+    // The deadline of one rollback step's command, not scheduled work.
     const timer = setTimeout(
       () => {
         timedOut = true;

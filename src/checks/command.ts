@@ -149,6 +149,7 @@ function execute(spec: CommandSpec, signal: AbortSignal): Promise<Ended> {
     const onAbort = () => {
       timedOut = true;
       killGroup('SIGTERM');
+      // A grace before SIGKILL, not scheduled work.
       killTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
       killTimer.unref();
     };
@@ -181,6 +182,7 @@ function execute(spec: CommandSpec, signal: AbortSignal): Promise<Ended> {
       if (proc.pid === undefined) settle({ kind: 'spawn-failed', error, stdoutBytes: 0, stderrBytes: 0 });
     });
     proc.once('exit', (code, sig) => {
+      // A short drain of the pipes after exit, not scheduled work.
       drainTimer = setTimeout(() => {
         proc.stdout?.destroy();
         proc.stderr?.destroy();

@@ -171,6 +171,7 @@ async function cpuUsage(root: string, memo: Record<string, unknown>, signal: Abo
   let current = await readCpuTimes(root, signal);
   if (previous === undefined) {
     previous = current;
+    // The gap between two CPU samples of one run, not scheduled work.
     await sleep(firstSampleGapMs, undefined, { signal });
     current = await readCpuTimes(root, signal);
   }

@@ -40,6 +40,7 @@ export async function runCheck(
   const timedOut = new Promise<KindOutcome>((resolve) => {
     onTimeout = () => resolve({ status: 'critical', message: `timed out after ${check.timeoutMs}ms` });
   });
+  // The run's deadline (at most 24 days, the config refuses more), not scheduled work.
   const timer = deps.clock.setTimer(check.timeoutMs, () => {
     controller.abort(new Error('timeout'));
     onTimeout();

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { type TaskKindName, taskKindNames, taskKinds } from '../maintenance/registry.js';
-import { duration } from './types.js';
+import { duration, maxTimerWait } from './types.js';
 
 export const cron = (example: string) =>
   z.string().refine(
@@ -52,7 +52,7 @@ const taskSchema = z
     cron: cron('0 4 * * 0'),
     timezone: timeZone.default('UTC'),
     /** the task is cancelled on its server past this */
-    timeout: duration({ min: 100 }).prefault('1h'),
+    timeout: duration({ min: 100, max: maxTimerWait }).prefault('1h'),
     ...kindFields,
   })
   .transform((t, ctx): MaintenanceTask => {

@@ -10,7 +10,7 @@ import { changesSchema, checkChanges } from './changes.js';
 import { maintenanceSchema } from './maintenance.js';
 import { checkRoutines, routinesSchema } from './routines.js';
 import { checkStatusPage, statusPageSchema } from './status-page.js';
-import { duration, labelsSchema } from './types.js';
+import { duration, labelsSchema, maxTimerWait } from './types.js';
 
 export const defaultEveryMs = 30_000;
 export const defaultTimeoutMs = 10_000;
@@ -33,7 +33,7 @@ const checkObject = z.strictObject({
     .string()
     .refine(isTimeZone, { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } })
     .optional(),
-  timeout: duration({ min: 1 }).optional(),
+  timeout: duration({ min: 1, max: maxTimerWait }).optional(),
   labels: labelsSchema.default({}),
   ...kindFields,
 });

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration, parseSize } from '../core/duration.js';
 
+/**
+ * The longest wait a timer-backed setting may ask for: Node's timers stop at 2^31−1 ms (about
+ * 24.8 days), so timeouts and notification group timers are refused past 24 days at load time.
+ */
+export const maxTimerWait = 24 * 86_400_000;
+
 /** A duration field: `30s`, `5m`, `1h30m`; parsed to milliseconds. */
 export function duration(opts: { min?: number; max?: number } = {}) {
   return z.string().transform((text, ctx) => {
@@ -24,6 +30,7 @@ export function duration(opts: { min?: number; max?: number } = {}) {
       ctx.addIssue({
         code: 'custom',
         message: `${text} is longer than the maximum of ${formatDuration(opts.max)}`,
+        params: { hint: `at most ${formatDuration(opts.max)}` },
       });
       return z.NEVER;
     }

@@ -22,6 +22,7 @@ export async function runTask(task: MaintenanceTask, deps: TaskDeps): Promise<Ma
   const kind = taskKinds[task.kind];
   const abort = new AbortController();
   let timedOut = false;
+  // The task's deadline (at most 24 days, the config refuses more), not scheduled work.
   const timer = deps.clock.setTimer(task.timeoutMs, () => {
     timedOut = true;
     abort.abort();

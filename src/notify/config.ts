@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, labelsSchema } from '../config/types.js';
+import { duration, labelsSchema, maxTimerWait } from '../config/types.js';
 import type { Matcher } from '../metrics/types.js';
 import { equalityMatchers, matchersSchema } from './matchers.js';
 import { type ProviderName, providerNames, providers } from './registry.js';
@@ -27,8 +27,8 @@ const groupBy = z.array(
 
 const timing = {
   group_by: groupBy.optional(),
-  group_wait: duration().optional(),
-  group_interval: duration({ min: 1000 }).optional(),
+  group_wait: duration({ max: maxTimerWait }).optional(),
+  group_interval: duration({ min: 1000, max: maxTimerWait }).optional(),
   repeat_interval: duration({ min: 1000 }).optional(),
 };
 
@@ -98,7 +98,7 @@ export const notifyFields = {
       /** the address people reach Vigil at, for links in messages */
       external_url: z.string().default(''),
       /** one delivery attempt's time limit */
-      timeout: duration({ min: 100 }).prefault('10s'),
+      timeout: duration({ min: 100, max: maxTimerWait }).prefault('10s'),
       retry: z
         .strictObject({
           initial: duration({ min: 10 }).prefault('1s'),

@@ -87,6 +87,7 @@ export class DeliveryWorkers {
     this.#queue = [];
     if (this.#inFlight.size) {
       const done = this.idle();
+      // The shutdown deadline for sends in flight, not scheduled work.
       const t = setTimeout(() => {
         for (const c of this.#inFlight.values()) c.abort();
       }, deadlineMs);
@@ -121,6 +122,7 @@ export class DeliveryWorkers {
       } catch (e) {
         this.opts.onError?.(e);
         this.#timer?.cancel();
+        // The store failed: look again in a second (a retry's backoff).
         this.#timer = this.opts.clock.setTimer(1000, () => this.kick());
       } finally {
         this.#fetching = false;

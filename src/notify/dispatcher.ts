@@ -126,6 +126,8 @@ export class Dispatcher {
 
   #arm(g: GroupState, ms: number): void {
     g.timer?.cancel();
+    // An alert group's group_wait/group_interval (Alertmanager's aggregation timers): one per live
+    // group, cancelled when the group empties, and at most 24 days (the config refuses more).
     g.timer = this.opts.clock.setTimer(ms, () => {
       const p = this.#run(g);
       this.#running.add(p);

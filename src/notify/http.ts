@@ -69,6 +69,7 @@ export function postJson(
         });
       },
     );
+    // The deadline of one HTTP attempt, not scheduled work.
     const timer = setTimeout(() => {
       timedOut = true;
       req.destroy();

@@ -54,6 +54,7 @@ export function runCommand(
         child.kill('SIGKILL');
       }
     };
+    // The deadline of one step's command, not scheduled work.
     const timer = setTimeout(() => {
       timedOut = true;
       kill();

@@ -125,6 +125,7 @@ export class Notifier {
     }
     for (const a of this.#alerts.values()) this.dispatcher.ingest(a);
     // Alerts of rule groups that never evaluate again (removed from the config) resolve after a while.
+    // Once after a start or reload, not periodic work.
     this.#confirmTimer = this.deps.clock.setTimer(confirmWithinMs, () => {
       const at = this.deps.clock.now();
       for (const [group, fps] of this.#byGroup) {

@@ -45,6 +45,7 @@ export class WriteBuffer {
       this.dropped += over;
     }
     if (this.#pending.length >= (this.opts.maxBatch ?? 500)) void this.flush();
+    // A flush a quarter of a second after the first pending result: batching, not scheduled work.
     else this.#timer ??= this.opts.clock.setTimer(this.opts.intervalMs ?? 250, () => void this.flush());
   }
 

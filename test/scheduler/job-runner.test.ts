@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock, MAX_TIMER_MS, systemClock } from '../../src/core/clock.js';
+import { VigilError } from '../../src/errors.js';
 import {
   type JobHistory,
   type JobRecord,
@@ -234,5 +236,39 @@ describe('the job runner', () => {
       '2027-03-29T00:30:00.000Z',
     ]);
     await runner.stop(0);
+  });
+});
+
+describe('timer-backed settings', () => {
+  it('refuses a timeout or group timer longer than a timer can wait, at load time', () => {
+    const bad = `checks:
+  - name: slow
+    command: { run: ["true"] }
+    timeout: 30d
+maintenance:
+  - name: vacuum
+    command: "true"
+    cron: "0 4 * * *"
+    timeout: 25d
+route:
+  receiver: team
+  group_wait: 40d
+notify:
+  - name: team
+    webhook: { url: "http://127.0.0.1:9/" }
+`;
+    let problems: string[] = [];
+    try {
+      parseConfig(bad, 'vigil.yaml', {});
+    } catch (e) {
+      problems = e instanceof VigilError ? e.problems.map((p) => `${p.path}: ${p.message}`) : [String(e)];
+    }
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/checks\[0\]\.timeout: 30d is longer than the maximum of 3w3d/),
+        expect.stringMatching(/maintenance\[0\]\.timeout: 25d is longer than the maximum of 3w3d/),
+        expect.stringMatching(/route\.group_wait: 40d is longer than the maximum of 3w3d/),
+      ]),
+    );
   });
 });

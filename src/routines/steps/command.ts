@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { duration, size } from '../../config/types.js';
+import { duration, maxTimerWait, size } from '../../config/types.js';
 import { runCommand, truncationMarker } from '../run-command.js';
 import { fmtMs, type StepKind } from './types.js';
 
 const full = z.strictObject({
   /** a shell command line, or an argv array run without a shell */
   run: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  timeout: duration({ min: 100 }).prefault('60s'),
+  timeout: duration({ min: 100, max: maxTimerWait }).prefault('60s'),
   /** output kept in the report; the rest is dropped with a marker */
   max_output: size().default(16 * 1024),
   /** exit codes that only need attention (the rest of non-zero fail) */

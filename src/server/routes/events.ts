@@ -34,6 +34,7 @@ export const eventRoutes =
       let timer: TimerHandle | undefined;
       const ping = () => {
         res.write(': keep-alive\n\n');
+        // One connection's keep-alive comment, not scheduled work: it ends with the connection.
         timer = deps.clock.setTimer(keepAliveMs, ping);
       };
       timer = deps.clock.setTimer(keepAliveMs, ping);

@@ -22,6 +22,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
+      // A deadline on one ping of the store, not scheduled work.
       timer = setTimeout(() => reject(new Error(`store did not answer within ${ms}ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
