@@ -1,7 +1,7 @@
 import type { VigilConfig } from '../config/schema.js';
 import { decide } from '../core/windows.js';
 import { VigilError } from '../errors.js';
-import { alertFingerprint } from '../services/notifier.js';
+import { alertFingerprint } from '../notify/fingerprint.js';
 import type { StoredTransition } from '../store/alerts.js';
 import type { ChangeRecord } from '../store/changes.js';
 import type { Store } from '../store/store.js';

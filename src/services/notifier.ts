@@ -1,15 +1,17 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ActiveAlert } from '../core/alert-state.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describe } from '../errors.js';
 import type { Channel, CompiledNotify } from '../notify/config.js';
 import { type DeliveryResult, type DeliverySettings, DeliveryWorkers } from '../notify/delivery.js';
 import { type AggregationGroup, Dispatcher } from '../notify/dispatcher.js';
+import { alertFingerprint } from '../notify/fingerprint.js';
 import { type IncidentSettings, IncidentTracker } from '../notify/incidents.js';
 import { compileMatchers } from '../notify/matchers.js';
+import { isNews, logKey, notificationData, sameRecord } from '../notify/notification-data.js';
 import { providers } from '../notify/registry.js';
 import { render } from '../notify/template.js';
-import type { NotificationData, NotifyAlert } from '../notify/types.js';
+import type { NotifyAlert } from '../notify/types.js';
 import type { IncidentsRepo } from '../store/incidents.js';
 import type { LogEntry, NotificationsRepo, OutboxRow } from '../store/notifications.js';
 import { type Silence, type SilencesRepo, silenceState } from '../store/silences.js';
@@ -342,11 +344,9 @@ export class Notifier {
     g: AggregationGroup,
     now: number,
   ): Promise<boolean> {
-    if (!entry) return firing.length > 0;
-    if (!isSubset(firing, entry.firing)) return true;
-    if (!firing.length) return entry.firing.length > 0;
-    if (channel.sendResolved && !isSubset(resolved, entry.resolved)) return true;
-    if (now - entry.sentAt < g.route.repeatIntervalMs) return false;
+    const news = isNews(entry, firing, resolved, channel.sendResolved);
+    if (news !== 'repeat') return news;
+    if (now - entry!.sentAt < g.route.repeatIntervalMs) return false;
     if (providers[channel.provider].repeatsKeepAlive) return true;
     // An acknowledged incident stops the reminders (new alerts still notify).
     return !(await this.incidents.allAcknowledged(firing));
@@ -388,73 +388,4 @@ export class Notifier {
       this.#resolve(known, at);
     }
   }
-}
-
-const fingerprints = new WeakMap<object, string>();
-
-/**
- * An alert's identity in notifications and the store: 16 hex digits of a hash
- * of its sorted labels (like Alertmanager's), the same across restarts.
- */
-export function alertFingerprint(labels: Readonly<Record<string, string>>): string {
-  let fp = fingerprints.get(labels);
-  if (!fp) {
-    const h = createHash('sha256');
-    for (const k of Object.keys(labels).sort()) h.update(`${k}\u0000${labels[k]}\u0000`);
-    fp = h.digest('hex').slice(0, 16);
-    fingerprints.set(labels, fp);
-  }
-  return fp;
-}
-
-function logKey(receiver: string, groupKey: string): string {
-  return `${receiver}\u0000${groupKey}`;
-}
-
-function isSubset(sorted: readonly string[], of: readonly string[]): boolean {
-  const set = new Set(of);
-  return sorted.every((x) => set.has(x));
-}
-
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
-
-function common(sets: Record<string, string>[]): Record<string, string> {
-  if (!sets.length) return {};
-  const out: Record<string, string> = { ...sets[0] };
-  for (const s of sets.slice(1)) for (const k of Object.keys(out)) if (s[k] !== out[k]) delete out[k];
-  return out;
-}
-
-export function notificationData(
-  receiver: string,
-  g: AggregationGroup,
-  alerts: NotifyAlert[],
-  externalUrl: string,
-): NotificationData {
-  const base = externalUrl.replace(/\/+$/, '');
-  const list = alerts.map((a) => ({
-    status: (a.endsAt === undefined ? 'firing' : 'resolved') as 'firing' | 'resolved',
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: a.startsAt,
-    endsAt: a.endsAt ?? 0,
-    generatorURL: base
-      ? `${base}/api/v1/alerts?alertname=${encodeURIComponent(a.labels.alertname ?? '')}`
-      : '',
-    fingerprint: a.fingerprint,
-  }));
-  return {
-    receiver,
-    status: list.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
-    alerts: list,
-    groupLabels: g.labels,
-    commonLabels: common(list.map((a) => a.labels)),
-    commonAnnotations: common(list.map((a) => a.annotations)),
-    externalURL: base,
-    groupKey: g.key,
-    truncatedAlerts: 0,
-  };
 }

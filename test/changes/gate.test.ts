@@ -9,7 +9,7 @@ import { planChange } from '../../src/changes/records.js';
 import { parseConfig } from '../../src/config/loader.js';
 import type { VigilConfig } from '../../src/config/schema.js';
 import { VigilError } from '../../src/errors.js';
-import { alertFingerprint } from '../../src/services/notifier.js';
+import { alertFingerprint } from '../../src/notify/fingerprint.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { testDatabases } from '../store/databases.js';
 

@@ -1,7 +1,8 @@
 import { parseConfig } from '../../src/config/loader.js';
 import { type ActiveAlert, fingerprint } from '../../src/core/alert-state.js';
 import { FakeClock } from '../../src/core/clock.js';
-import { alertFingerprint, Notifier } from '../../src/services/notifier.js';
+import { alertFingerprint } from '../../src/notify/fingerprint.js';
+import { Notifier } from '../../src/services/notifier.js';
 import { notifierSettings } from '../../src/services/notify-settings.js';
 import { openStore, type Store } from '../../src/store/store.js';
 

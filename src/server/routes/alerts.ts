@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { alertFingerprint } from '../../services/notifier.js';
+import { alertFingerprint } from '../../notify/fingerprint.js';
 import type { AppDeps } from '../deps.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
