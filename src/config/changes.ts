@@ -1,8 +1,7 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { dayRange, type FreezeSpec, parseDate, type WindowSpec, zonedTime } from '../core/windows.js';
 import { compileMatchers, parseMatcher } from '../notify/matchers.js';
-import { duration } from './types.js';
+import { cron as cronField, duration, timeZone } from './types.js';
 
 /**
  * The `changes:` block: deployment windows, freezes, named calendars, what the gate requires,
@@ -10,39 +9,8 @@ import { duration } from './types.js';
  * pure engine in core/windows.ts takes, so a bad date or cron fails `vigil validate`, not a deploy.
  */
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const timezone = z
-  .string()
-  .refine(isTimeZone, { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } });
-
-const cron = z.string().superRefine((expr, ctx) => {
-  const fields = expr.trim().split(/\s+/).length;
-  if (fields !== 5) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `a window cron has 5 fields, not ${fields}`,
-      params: { hint: 'minute hour day-of-month month day-of-week, e.g. "0 22 * * 1-4" (no seconds field)' },
-    });
-    return;
-  }
-  try {
-    new Cron(expr, { paused: true });
-  } catch (e) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a valid cron expression: ${(e as Error).message}`,
-      params: { hint: 'five fields: "0 22 * * 1-4"' },
-    });
-  }
-});
+const timezone = timeZone;
+const cron = cronField('0 22 * * 1-4');
 
 /** A positive duration; a leading minus gets its own message rather than "not a duration". */
 const windowDuration = z

@@ -1,33 +1,6 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { type TaskKindName, taskKindNames, taskKinds } from '../maintenance/registry.js';
-import { duration, maxTimerWait } from './types.js';
-
-export const cron = (example: string) =>
-  z.string().refine(
-    (expr) => {
-      if (expr.trim().split(/\s+/).length !== 5) return false;
-      try {
-        new Cron(expr, { paused: true });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'not a valid cron expression', params: { hint: `five fields: "${example}"` } },
-  );
-
-export const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } },
-);
+import { cron, duration, maxTimerWait, timeZone } from './types.js';
 
 const kindFields = Object.fromEntries(taskKindNames.map((k) => [k, taskKinds[k].schema.optional()])) as {
   [K in TaskKindName]: z.ZodOptional<(typeof taskKinds)[K]['schema']>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type StepKindName, stepKindNames, stepKinds } from '../routines/steps/registry.js';
-import { cron, timeZone } from './maintenance.js';
-import { duration } from './types.js';
+import { cron, duration, timeZone } from './types.js';
 
 const kindFields = Object.fromEntries(stepKindNames.map((k) => [k, stepKinds[k].schema.optional()])) as {
   [K in StepKindName]: z.ZodOptional<(typeof stepKinds)[K]['schema']>;

@@ -1,4 +1,3 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { guideAlertSchema } from '../alerting/rule-schema.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
@@ -10,7 +9,7 @@ import { changesSchema, checkChanges } from './changes.js';
 import { maintenanceSchema } from './maintenance.js';
 import { checkRoutines, routinesSchema } from './routines.js';
 import { checkStatusPage, statusPageSchema } from './status-page.js';
-import { duration, labelsSchema, maxTimerWait } from './types.js';
+import { cron, duration, labelsSchema, maxTimerWait, timeZone } from './types.js';
 
 export const defaultEveryMs = 30_000;
 export const defaultTimeoutMs = 10_000;
@@ -22,17 +21,8 @@ const kindFields = Object.fromEntries(checkKindNames.map((k) => [k, checkKinds[k
 const checkObject = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a check name is letters, digits, "_", "-" and "."'),
   every: duration({ min: 1000 }).optional(),
-  cron: z
-    .string()
-    .refine(isCron, {
-      message: 'not a valid cron expression',
-      params: { hint: 'five fields: "0 8 * * 1-5"' },
-    })
-    .optional(),
-  timezone: z
-    .string()
-    .refine(isTimeZone, { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } })
-    .optional(),
+  cron: cron('0 8 * * 1-5').optional(),
+  timezone: timeZone.optional(),
   timeout: duration({ min: 1, max: maxTimerWait }).optional(),
   labels: labelsSchema.default({}),
   ...kindFields,
@@ -191,22 +181,3 @@ export const configSchema = z
   });
 
 export type VigilConfig = z.output<typeof configSchema>;
-
-function isCron(expr: string): boolean {
-  if (expr.trim().split(/\s+/).length !== 5) return false;
-  try {
-    new Cron(expr, { paused: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,3 +1,9 @@
+/**
+ * The field helpers every section of vigil.yaml is built from (durations, sizes, crons, time
+ * zones, labels): the leaf of src/config/, imported by each section's schema and by the kinds'
+ * own schemas, importing nothing of the config itself.
+ */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { formatDuration, parseDuration, parseSize } from '../core/duration.js';
 
@@ -59,3 +65,45 @@ export const labelsSchema = z.record(
   z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are letters, digits and _'),
   z.string(),
 );
+
+/**
+ * A five-field cron expression (minute hour day-of-month month day-of-week), checked by croner,
+ * the library that schedules it. `example` goes into the hint.
+ */
+export function cron(example: string) {
+  return z.string().superRefine((expr, ctx) => {
+    const fields = expr.trim().split(/\s+/).length;
+    if (fields !== 5) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a cron expression has 5 fields, not ${fields}`,
+        params: { hint: `minute hour day-of-month month day-of-week, e.g. "${example}" (no seconds field)` },
+      });
+      return;
+    }
+    try {
+      new Cron(expr, { paused: true });
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid cron expression: ${(e as Error).message}`,
+        params: { hint: `five fields: "${example}"` },
+      });
+    }
+  });
+}
+
+/** Whether the runtime knows this IANA time zone. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name such as `Europe/Berlin`. */
+export const timeZone = z
+  .string()
+  .refine(isTimeZone, { message: 'not an IANA time zone', params: { hint: 'e.g. Europe/Berlin or UTC' } });

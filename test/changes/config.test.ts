@@ -90,7 +90,7 @@ changes:
     - { name: o, cron: "0 3 * * 0", duration: 1h, silence: ['severity=~".*"'] }
 `);
     expect(problems).toEqual([
-      'vigil.yaml:3:33: changes.windows[0].allow.cron: a window cron has 5 fields, not 6',
+      'vigil.yaml:3:33: changes.windows[0].allow.cron: a cron expression has 5 fields, not 6',
       'vigil.yaml:4:71: changes.windows[1].allow.timezone: not an IANA time zone',
       'vigil.yaml:5:56: changes.windows[2].deny.duration: a window cannot last -2h: durations are positive',
       'vigil.yaml:6:7: changes.windows[3]: window "d" needs exactly one of allow or deny',

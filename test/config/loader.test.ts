@@ -66,7 +66,7 @@ describe('config loader', () => {
         /^vigil.yaml:9:5: checks\[2\]: check "nothing" has no kind \(give exactly one of: http, tcp/,
       ),
       'vigil.yaml:11:21: checks[3].command.run: boolean is not an accepted form here',
-      'vigil.yaml:12:11: checks[3].cron: not a valid cron expression (five fields: "0 8 * * 1-5")',
+      'vigil.yaml:12:11: checks[3].cron: not a valid cron expression: CronPattern: Invalid value for hour: 25 (five fields: "0 8 * * 1-5")',
     ]);
   });
 

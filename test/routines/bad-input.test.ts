@@ -54,7 +54,7 @@ routines:
       'vigil.yaml:17:26: routines[0].report.to[1]: no channel named "taem"',
     ]);
     expect(problems('routines:\n  - name: d\n    cron: "0 8 * *"\n    steps: [{ checks: "*" }]\n')).toEqual([
-      'vigil.yaml:3:11: routines[0].cron: not a valid cron expression',
+      'vigil.yaml:3:11: routines[0].cron: a cron expression has 5 fields, not 4',
     ]);
   });
 
