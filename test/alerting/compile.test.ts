@@ -131,3 +131,37 @@ describe('rule compilation: bad input is a config error with file:line:col', () 
     ]);
   });
 });
+
+describe('rule compilation: queries past the limits', () => {
+  it('refuses a subquery too fine for query limits in an alert condition and in a rule file', () => {
+    const found = problems(
+      [
+        'rule_files: [rules.yml]',
+        'alerts:',
+        '  - { name: Greedy, condition: "max_over_time(up[1y:1ms]) > 0", severity: critical }',
+        '  - { name: Endless, condition: "sum_over_time(up[999999999999999d:]) > 0", severity: critical }',
+      ].join('\n'),
+      [
+        'groups:',
+        '  - name: g',
+        '    rules:',
+        '      - record: job:x',
+        '        expr: count_over_time(vector(1)[1d:1ms])',
+      ].join('\n'),
+    );
+    expect(found).toHaveLength(3);
+    for (const p of found) expect(p).toMatch(/query too expensive: .*query\.max_subquery_steps/);
+    expect(found[0]).toMatch(/^vigil\.yaml:3:\d+/);
+    expect(found[2]).toMatch(/^rules\.yml:5:\d+/);
+  });
+
+  it('uses the group interval as the step of a subquery written without one', () => {
+    // 1d at the default 30s evaluation interval is 2,880 steps: fine.
+    expect(problems('alerts:\n  - { name: Ok, condition: "max_over_time(up[1d:]) > 0" }\n')).toEqual([]);
+    expect(
+      problems(
+        'evaluation_interval: 1s\nalerts:\n  - { name: Fine, condition: "max_over_time(up[1d:]) > 0" }\n',
+      ),
+    ).toHaveLength(1);
+  });
+});
