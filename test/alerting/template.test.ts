@@ -35,3 +35,12 @@ describe('alert templates (Go template subset)', () => {
     expect(() => compileTemplate('{{ range $labels }}{{ end }}')).toThrow(/not supported/);
   });
 });
+
+describe('reReplaceAll is RE2', () => {
+  it('replaces with groups, and a nested quantifier cannot backtrack for long', () => {
+    expect(expand('{{ reReplaceAll "(\\\\w+):(\\\\d+)" "$1" .Labels.instance }}')).toBe('web-1');
+    const started = performance.now();
+    expect(expand(`{{ reReplaceAll "^(a+)+$" "x" "${'a'.repeat(40)}!" }}`)).toBe(`${'a'.repeat(40)}!`);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
