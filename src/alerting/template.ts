@@ -336,13 +336,16 @@ function printf(format: string, args: unknown[]): string {
           out = String(Math.trunc(num(a)));
           break;
         case 'f':
-          out = num(a).toFixed(prec === undefined ? 6 : Number(prec));
+          out = num(a).toFixed(prec === undefined ? 6 : Math.min(Number(prec), 100));
           break;
         case 'e':
-          out = num(a).toExponential(prec === undefined ? 6 : Number(prec));
+          out = num(a).toExponential(prec === undefined ? 6 : Math.min(Number(prec), 100));
           break;
         case 'g':
-          out = prec === undefined ? formatFloat(num(a)) : String(Number(num(a).toPrecision(Number(prec))));
+          out =
+            prec === undefined
+              ? formatFloat(num(a))
+              : String(Number(num(a).toPrecision(Math.max(1, Math.min(Number(prec), 100)))));
           break;
         case 'q':
           out = JSON.stringify(String(a));
@@ -353,7 +356,8 @@ function printf(format: string, args: unknown[]): string {
         default:
           out = show(a);
       }
-      return width ? out.padStart(Number(width)) : out;
+      // A width is for aligning columns; `%999999999d` must not allocate a gigabyte.
+      return width ? out.padStart(Math.min(Number(width), 1024)) : out;
     },
   );
 }

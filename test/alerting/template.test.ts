@@ -44,3 +44,10 @@ describe('reReplaceAll is RE2', () => {
     expect(performance.now() - started).toBeLessThan(500);
   });
 });
+
+describe('printf widths are bounded', () => {
+  it('pads to at most 1,024 characters and never throws on a huge precision', () => {
+    expect(expand('{{ printf "%999999999d" 1 }}')).toHaveLength(1024);
+    expect(expand('{{ printf "%.500f" 1 }}')).toBe((1).toFixed(100));
+  });
+});
