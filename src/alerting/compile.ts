@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { globSync } from 'tinyglobby';
 import type { LoadedConfig } from '../config/loader.js';
 import { invalid, readYaml, validateWith } from '../config/loader.js';
 import { type ConfigProblem, VigilError } from '../errors.js';
@@ -14,6 +13,7 @@ import {
 } from '../metrics/promql/index.js';
 import type { GuideAlert, PromRule } from './rule-schema.js';
 import { ruleFileSchema } from './rule-schema.js';
+import { expandGlob } from './rule-glob.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
 
 export interface CompiledQuery {
@@ -319,9 +319,23 @@ export function loadRuleGroups(loaded: LoadedConfig): RuleGroup[] {
   const guide = guideAlertsGroup(loaded, problems);
   if (guide) groups.push(guide);
   const base = path.dirname(loaded.file);
+  // A file named by two patterns (or reached through a symlink) is loaded once.
+  const loadedFiles = new Set<string>();
   loaded.config.rule_files.forEach((pattern: string, i: number) => {
-    const files = expandGlob(path.resolve(base, pattern));
-    if (!files.length && !/[*?[]/.test(pattern)) {
+    let files: string[];
+    try {
+      files = expandGlob(path.resolve(base, pattern)).filter((f) => {
+        const real = realpathOr(f);
+        if (loadedFiles.has(real)) return false;
+        loadedFiles.add(real);
+        return true;
+      });
+    } catch (e) {
+      if (!(e instanceof VigilError)) throw e;
+      problems.add(loaded.where(['rule_files', i]), e.message, e.hint);
+      return;
+    }
+    if (!files.length && !/[*?[]/.test(pattern) && !existsSync(path.resolve(base, pattern))) {
       problems.add(loaded.where(['rule_files', i]), `rule file ${pattern} does not exist`);
     }
     for (const f of files)
@@ -331,9 +345,12 @@ export function loadRuleGroups(loaded: LoadedConfig): RuleGroup[] {
   return groups;
 }
 
-export { Problems };
+export { expandGlob, Problems };
 
-/** `rules/*.yml`-style globs, as Prometheus's rule_files (node:fs globSync needs Node 22). */
-export function expandGlob(pattern: string): string[] {
-  return globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort();
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }

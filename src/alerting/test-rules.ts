@@ -106,7 +106,12 @@ export async function testRulesFile(file: string): Promise<TestReport> {
     return fail(report, e instanceof VigilError ? problemsOf(e) : [describe(e)]);
   }
   const evalInterval = spec.evaluation_interval ?? 60_000;
-  const ruleFiles = spec.rule_files.flatMap((f) => expandGlob(path.resolve(path.dirname(file), f)));
+  let ruleFiles: string[];
+  try {
+    ruleFiles = [...new Set(spec.rule_files.flatMap((f) => expandGlob(path.resolve(path.dirname(file), f))))];
+  } catch (e) {
+    return fail(report, e instanceof VigilError ? problemsOf(e) : [describe(e)]);
+  }
   const order = new Map(spec.group_eval_order.map((name, i) => [name, i]));
   for (const [i, tg] of spec.tests.entries()) {
     const name = tg.name ?? `unnamed#${i}`;
