@@ -11,9 +11,9 @@ import {
   parsePromQL,
   type QueryLimits,
 } from '../metrics/promql/index.js';
+import { expandGlob } from './rule-glob.js';
 import type { GuideAlert, PromRule } from './rule-schema.js';
 import { ruleFileSchema } from './rule-schema.js';
-import { expandGlob } from './rule-glob.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
 
 export interface CompiledQuery {

@@ -94,6 +94,9 @@ export interface TestReport {
   unsupported: string[];
 }
 
+/** Rule evaluations one test group may take (eval_time / evaluation_interval). */
+const maxEvalSteps = 100_000;
+
 export async function testRulesFile(file: string): Promise<TestReport> {
   const report: TestReport = { file, ok: true, errors: [], unsupported: [] };
   let spec: TestFile;
@@ -186,6 +189,13 @@ async function runGroup(
     ...tg.alert_rule_test.map((a) => a.eval_time),
     ...tg.promql_expr_test.map((p) => p.eval_time),
   );
+  // Every step evaluates every group: a year at 1ms would run for days.
+  const steps = Math.floor(maxEval / evalInterval) + 1;
+  if (!(steps <= maxEvalSteps)) {
+    return [
+      `    name: ${name}: evaluating up to ${fmtDuration(maxEval)} every ${fmtDuration(evalInterval)} takes ${steps} steps, more than ${maxEvalSteps}`,
+    ];
+  }
   const errors: string[] = [];
   let curr = 0;
   for (let ts = mint; ts <= mint + maxEval; ts += evalInterval) {
