@@ -41,3 +41,24 @@ describe('PromQL regexes are linear time (RE2)', () => {
     expect(() => compileAnchored('(a)\\1')).toThrow(/invalid escape/);
   });
 });
+
+describe('regexes that need no engine', () => {
+  it('answers .*, .+ and alternations of literals exactly as RE2 would', () => {
+    const cases: [string, string, boolean][] = [
+      ['.*', '', true],
+      ['.*', 'a\nb', true],
+      ['.+', '', false],
+      ['.+', '\n', true],
+      ['api|db', 'api', true],
+      ['api|db', 'apidb', false],
+      ['api|db', 'ap', false],
+      ['', '', true],
+      ['', 'x', false],
+      ['a-b/c', 'a-b/c', true],
+      ['api|', '', true],
+    ];
+    for (const [re, input, want] of cases)
+      expect([re, input, compileAnchored(re).test(input)]).toEqual([re, input, want]);
+    expect(compileAnchored('api|db').exec('db')?.[0]).toBe('db');
+  });
+});
