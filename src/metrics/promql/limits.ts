@@ -1,3 +1,4 @@
+import { formatDuration } from '../../core/duration.js';
 import { type Expr, walk } from './ast.js';
 import { PromQLError } from './errors.js';
 
@@ -54,7 +55,7 @@ export function checkQueryShape(
     if (!(n <= opts.limits.maxSubquerySteps)) {
       throw new PromQLError(
         'eval',
-        `subquery [${node.rangeMs}ms:${step}ms] would take ${fmt(n)} steps, more than the limit of ${fmt(opts.limits.maxSubquerySteps)} points per timeseries (query.max_subquery_steps)`,
+        `subquery [${formatDuration(node.rangeMs)}:${formatDuration(step)}] would take ${fmt(n)} steps, more than the limit of ${fmt(opts.limits.maxSubquerySteps)} points per timeseries (query.max_subquery_steps)`,
         { position: node.pos },
       );
     }
