@@ -1,10 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { globSync } from 'tinyglobby';
 import type { LoadedConfig } from '../config/loader.js';
 import { invalid, readYaml, validateWith } from '../config/loader.js';
 import { type ConfigProblem, VigilError } from '../errors.js';
-import { type Expr, PromQLError, parsePromQL } from '../metrics/promql/index.js';
+import {
+  checkQueryShape,
+  defaultQueryLimits,
+  type Expr,
+  PromQLError,
+  parsePromQL,
+  type QueryLimits,
+} from '../metrics/promql/index.js';
+import { expandGlob } from './rule-glob.js';
 import type { GuideAlert, PromRule } from './rule-schema.js';
 import { ruleFileSchema } from './rule-schema.js';
 import { compileTemplate, type Template, TemplateError } from './template.js';
@@ -47,6 +54,8 @@ export interface RuleGroup {
   intervalMs: number;
   queryOffsetMs: number;
   limit: number;
+  /** what each of the group's queries may cost (vigil.yaml's `query:`) */
+  limits?: QueryLimits;
   rules: Rule[];
 }
 
@@ -61,25 +70,54 @@ class Problems {
   }
 }
 
+/** How a group's queries are read and what each may cost. */
+interface QueryRules {
+  percentLiterals: boolean;
+  /** the group's interval: the step of subqueries written without one */
+  subqueryStepMs: number;
+  limits: Pick<QueryLimits, 'maxSamples' | 'maxSubquerySteps'>;
+}
+
 function compileQuery(
   text: string | number,
   where: string,
   problems: Problems,
-  percentLiterals: boolean,
+  q: QueryRules,
 ): CompiledQuery | undefined {
   const source = String(text);
   try {
-    return { text: source, expr: parsePromQL(source, { percentLiterals }) };
+    const expr = parsePromQL(source, { percentLiterals: q.percentLiterals });
+    // A rule whose shape alone exceeds the limits would fail at every evaluation: refuse it at load.
+    checkQueryShape(expr, { subqueryStepMs: q.subqueryStepMs, limits: q.limits });
+    return { text: source, expr };
   } catch (e) {
     if (!(e instanceof PromQLError)) throw e;
     const at = e.position ? ` (at character ${e.position.from + 1})` : '';
+    const label =
+      e.kind === 'unsupported'
+        ? 'unsupported PromQL'
+        : e.kind === 'eval'
+          ? 'query too expensive'
+          : 'invalid PromQL';
     problems.add(
       where,
-      `${e.kind === 'unsupported' ? 'unsupported PromQL' : 'invalid PromQL'}: ${e.message}${at}`,
-      e.kind === 'unsupported' ? 'Vigil evaluates a documented subset of PromQL; see README' : undefined,
+      `${label}: ${e.message}${at}`,
+      e.kind === 'unsupported'
+        ? 'Vigil evaluates a documented subset of PromQL; see README'
+        : e.kind === 'eval'
+          ? 'use a coarser subquery step or a shorter range, or raise the limit under query: in vigil.yaml'
+          : undefined,
     );
     return undefined;
   }
+}
+
+/** The `query:` limits of a loaded config, or the defaults. */
+function limitsOf(loaded: LoadedConfig | undefined): QueryLimits {
+  const q = loaded?.config.query;
+  return q
+    ? { maxSamples: q.max_samples, maxSubquerySteps: q.max_subquery_steps, timeoutMs: q.timeout }
+    : { ...defaultQueryLimits };
 }
 
 function compileTemplates(
@@ -116,18 +154,13 @@ function alertRule(
   f: AlertFields,
   where: (key?: string) => string,
   problems: Problems,
-  percentLiterals: boolean,
+  q: QueryRules,
 ): AlertRule | undefined {
-  const query = compileQuery(
-    f.expr,
-    where(percentLiterals ? 'condition' : 'expr'),
-    problems,
-    percentLiterals,
-  );
+  const query = compileQuery(f.expr, where(q.percentLiterals ? 'condition' : 'expr'), problems, q);
   const resolveQuery =
     f.resolve_condition === undefined
       ? undefined
-      : compileQuery(f.resolve_condition, where('resolve_condition'), problems, percentLiterals);
+      : compileQuery(f.resolve_condition, where('resolve_condition'), problems, q);
   const at = where();
   const labels = compileTemplates(f.labels, at, problems);
   const annotations = compileTemplates(f.annotations, at, problems);
@@ -171,7 +204,7 @@ export function guideAlertsGroup(loaded: LoadedConfig, problems = new Problems()
       },
       (key) => loaded.where(key ? ['alerts', i, key] : ['alerts', i]),
       problems,
-      true,
+      { percentLiterals: true, subqueryStepMs: evaluation_interval, limits: limitsOf(loaded) },
     );
     if (rule) rules.push(rule);
   });
@@ -183,6 +216,7 @@ export function guideAlertsGroup(loaded: LoadedConfig, problems = new Problems()
     intervalMs: evaluation_interval,
     queryOffsetMs: 0,
     limit: 0,
+    limits: limitsOf(loaded),
     rules,
   };
 }
@@ -192,6 +226,7 @@ export function compileRuleFile(
   file: string,
   defaultIntervalMs: number,
   problems = new Problems(),
+  limits: QueryLimits = limitsOf(undefined),
 ): RuleGroup[] {
   let text: string;
   try {
@@ -215,10 +250,11 @@ export function compileRuleFile(
   }
   return parsed.groups.map((g, gi) => {
     const rules: Rule[] = [];
+    const q: QueryRules = { percentLiterals: false, subqueryStepMs: g.interval ?? defaultIntervalMs, limits };
     g.rules.forEach((r: PromRule, ri: number) => {
       const labels = { ...(g.labels ?? {}), ...r.labels };
       if (r.record !== undefined) {
-        const query = compileQuery(r.expr, where(['groups', gi, 'rules', ri, 'expr']), problems, false);
+        const query = compileQuery(r.expr, where(['groups', gi, 'rules', ri, 'expr']), problems, q);
         if (query)
           rules.push({
             type: 'record',
@@ -233,7 +269,7 @@ export function compileRuleFile(
         { ...r, name: r.alert!, labels },
         (key) => where(key ? ['groups', gi, 'rules', ri, key] : ['groups', gi, 'rules', ri]),
         problems,
-        false,
+        q,
       );
       if (rule) rules.push(rule);
     });
@@ -245,6 +281,7 @@ export function compileRuleFile(
       intervalMs: g.interval ?? defaultIntervalMs,
       queryOffsetMs: g.query_offset ?? 0,
       limit: g.limit ?? 0,
+      limits,
       rules,
     };
   });
@@ -282,20 +319,38 @@ export function loadRuleGroups(loaded: LoadedConfig): RuleGroup[] {
   const guide = guideAlertsGroup(loaded, problems);
   if (guide) groups.push(guide);
   const base = path.dirname(loaded.file);
+  // A file named by two patterns (or reached through a symlink) is loaded once.
+  const loadedFiles = new Set<string>();
   loaded.config.rule_files.forEach((pattern: string, i: number) => {
-    const files = expandGlob(path.resolve(base, pattern));
-    if (!files.length && !/[*?[]/.test(pattern)) {
+    let files: string[];
+    try {
+      files = expandGlob(path.resolve(base, pattern)).filter((f) => {
+        const real = realpathOr(f);
+        if (loadedFiles.has(real)) return false;
+        loadedFiles.add(real);
+        return true;
+      });
+    } catch (e) {
+      if (!(e instanceof VigilError)) throw e;
+      problems.add(loaded.where(['rule_files', i]), e.message, e.hint);
+      return;
+    }
+    if (!files.length && !/[*?[]/.test(pattern) && !existsSync(path.resolve(base, pattern))) {
       problems.add(loaded.where(['rule_files', i]), `rule file ${pattern} does not exist`);
     }
-    for (const f of files) groups.push(...compileRuleFile(f, loaded.config.evaluation_interval, problems));
+    for (const f of files)
+      groups.push(...compileRuleFile(f, loaded.config.evaluation_interval, problems, limitsOf(loaded)));
   });
   problems.throwIfAny();
   return groups;
 }
 
-export { Problems };
+export { expandGlob, Problems };
 
-/** `rules/*.yml`-style globs, as Prometheus's rule_files (node:fs globSync needs Node 22). */
-export function expandGlob(pattern: string): string[] {
-  return globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort();
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }

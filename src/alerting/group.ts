@@ -226,6 +226,7 @@ export class GroupState {
   async #query(expr: Parameters<typeof instantQuery>[1], ts: number, q: Queryable): Promise<Vec[]> {
     const value = await instantQuery(q, expr, ts - this.group.queryOffsetMs, {
       subqueryStepMs: this.#subqueryStepMs,
+      ...(this.group.limits ? { limits: this.group.limits } : {}),
     });
     switch (value.type) {
       case 'vector':

@@ -94,6 +94,9 @@ export interface TestReport {
   unsupported: string[];
 }
 
+/** Rule evaluations one test group may take (eval_time / evaluation_interval). */
+const maxEvalSteps = 100_000;
+
 export async function testRulesFile(file: string): Promise<TestReport> {
   const report: TestReport = { file, ok: true, errors: [], unsupported: [] };
   let spec: TestFile;
@@ -106,7 +109,12 @@ export async function testRulesFile(file: string): Promise<TestReport> {
     return fail(report, e instanceof VigilError ? problemsOf(e) : [describe(e)]);
   }
   const evalInterval = spec.evaluation_interval ?? 60_000;
-  const ruleFiles = spec.rule_files.flatMap((f) => expandGlob(path.resolve(path.dirname(file), f)));
+  let ruleFiles: string[];
+  try {
+    ruleFiles = [...new Set(spec.rule_files.flatMap((f) => expandGlob(path.resolve(path.dirname(file), f))))];
+  } catch (e) {
+    return fail(report, e instanceof VigilError ? problemsOf(e) : [describe(e)]);
+  }
   const order = new Map(spec.group_eval_order.map((name, i) => [name, i]));
   for (const [i, tg] of spec.tests.entries()) {
     const name = tg.name ?? `unnamed#${i}`;
@@ -181,6 +189,13 @@ async function runGroup(
     ...tg.alert_rule_test.map((a) => a.eval_time),
     ...tg.promql_expr_test.map((p) => p.eval_time),
   );
+  // Every step evaluates every group: a year at 1ms would run for days.
+  const steps = Math.floor(maxEval / evalInterval) + 1;
+  if (!(steps <= maxEvalSteps)) {
+    return [
+      `    name: ${name}: evaluating up to ${fmtDuration(maxEval)} every ${fmtDuration(evalInterval)} takes ${steps} steps, more than ${maxEvalSteps}`,
+    ];
+  }
   const errors: string[] = [];
   let curr = 0;
   for (let ts = mint; ts <= mint + maxEval; ts += evalInterval) {

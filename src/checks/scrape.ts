@@ -36,6 +36,12 @@ const schema = z.strictObject({
     .default({}),
   /** more samples than this fail the scrape and keep none of them (Prometheus's sample_limit) */
   max_samples: z.number().int().positive().default(50_000),
+  /** labels of one sample, target labels and the name included (Prometheus's label_limit) */
+  label_limit: z.number().int().positive().default(64),
+  /** characters of a label name (Prometheus's label_name_length_limit) */
+  label_name_length_limit: z.number().int().positive().default(256),
+  /** characters of a label value or metric name (Prometheus's label_value_length_limit) */
+  label_value_length_limit: z.number().int().positive().default(4096),
   /** on a clash, keep the scraped label rather than the target's (Prometheus's honor_labels) */
   honor_labels: z.boolean().default(false),
   accept_openmetrics: z.boolean().default(true),
@@ -98,13 +104,16 @@ export const scrapeCheck: CheckKind<ScrapeSpec> = {
     const samples: Sample[] = [];
     let count = 0;
     const honor = spec.honor_labels;
+    // As Prometheus: one sample past a label limit fails the whole scrape, and none is kept.
+    let refused: string | undefined;
     try {
       count = scanExposition(
         res.body,
         (name, labels, value) => {
-          if (samples.length < spec.max_samples) {
-            samples.push({ name, labels: withTargetLabels(labels, target, honor), value });
-          }
+          if (refused || samples.length >= spec.max_samples) return;
+          const all = withTargetLabels(labels, target, honor);
+          refused = labelLimitExceeded(name, all, spec);
+          if (!refused) samples.push({ name, labels: all, value });
         },
         { format },
       ).samples;
@@ -117,6 +126,7 @@ export const scrapeCheck: CheckKind<ScrapeSpec> = {
     if (count > spec.max_samples) {
       return fail(`scrape returned ${count} samples, more than max_samples ${spec.max_samples}`, count);
     }
+    if (refused) return fail(refused, count);
     const durationMs = performance.now() - started;
     return {
       status: 'ok',
@@ -164,6 +174,31 @@ export function withTargetLabels(
     }
   }
   return out;
+}
+
+/** Why a sample breaks a label limit (its name and values cut short), or undefined. */
+function labelLimitExceeded(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  spec: ScrapeSpec,
+): string | undefined {
+  const cut = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
+  if (name.length > spec.label_value_length_limit) {
+    return `metric name ${cut(name)} is ${name.length} characters, more than label_value_length_limit ${spec.label_value_length_limit}`;
+  }
+  let n = 1;
+  for (const label in labels) {
+    n++;
+    const value = labels[label]!;
+    if (label.length > spec.label_name_length_limit) {
+      return `label name ${cut(label)} of ${cut(name)} is ${label.length} characters, more than label_name_length_limit ${spec.label_name_length_limit}`;
+    }
+    if (value.length > spec.label_value_length_limit) {
+      return `label ${cut(label)} of ${cut(name)} has a value of ${value.length} characters, more than label_value_length_limit ${spec.label_value_length_limit}`;
+    }
+  }
+  if (n > spec.label_limit) return `${cut(name)} has ${n} labels, more than label_limit ${spec.label_limit}`;
+  return undefined;
 }
 
 /**

@@ -58,6 +58,17 @@ export function readYaml(
 ): { source: YamlSource; raw: unknown; secretPaths: string[]; problems: ConfigProblem[] } {
   const relative = path.relative(process.cwd(), file);
   const shown = relative && !relative.startsWith('..') ? relative : file;
+  const tooDeep = nestingPastLimit(text);
+  if (tooDeep) {
+    throw invalid([
+      {
+        where: `${shown}:${tooDeep.line}`,
+        path: '',
+        message: `YAML nested deeper than ${maxNesting} levels`,
+        hint: 'a config is a few levels deep; this looks like generated or hostile input',
+      },
+    ]);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number | undefined) => {
@@ -126,6 +137,51 @@ export function readYaml(
     });
   }
   return { source, raw: raw ?? {}, secretPaths, problems };
+}
+
+const maxNesting = 256;
+
+/**
+ * A cheap look before parsing: 10,000 nested `[` made the YAML parser overflow
+ * its stack after a second or more. Flow brackets outside quotes count one
+ * level each; an indentation past twice the limit counts as too deep as well.
+ */
+function nestingPastLimit(text: string): { line: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote = '';
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      lineStart = true;
+      indent = 0;
+      if (quote === "'") quote = '';
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        if (++indent > 2 * maxNesting) return { line };
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = (nl < 0 ? text.length : nl) - 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > maxNesting) return { line };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /** Validate parsed YAML against a zod schema; every problem, positioned, or the data. */

@@ -7,6 +7,7 @@ import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { changesSchema, checkChanges } from './changes.js';
 import { maintenanceSchema } from './maintenance.js';
+import { querySchema } from './query.js';
 import { checkRoutines, routinesSchema } from './routines.js';
 import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { cron, duration, labelsSchema, maxTimerWait, timeZone } from './types.js';
@@ -130,6 +131,8 @@ export const configSchema = z
     alerts: z.array(guideAlertSchema).default([]),
     /** Prometheus rule files, as they are; globs relative to this file */
     rule_files: z.array(z.string().min(1)).default([]),
+    /** what one PromQL query may cost (API and rules): samples, subquery steps, time */
+    query: querySchema,
     ...notifyFields,
     /** log files Vigil rotates (and `vigil logs scan` reads by default) */
     logs: z.array(logEntrySchema).default([]),

@@ -7,7 +7,26 @@ import type { NotificationData } from './types.js';
  * template in vigil.yaml is safe to render. The context is the notification
  * data plus a few ready-made strings so the defaults stay readable.
  */
+/**
+ * A template is config, but config can be wrong: `{% for x in (1..30000000) %}`
+ * blocked the daemon for ~50 s per render. LiquidJS's own DoS limits bound
+ * parsing, render time and allocations; the output is bounded here.
+ */
+export const templateLimits = Object.freeze({
+  /** characters of one template */
+  parseChars: 65_536,
+  /** milliseconds of one render (LiquidJS checks it while rendering) */
+  renderMs: 250,
+  /** LiquidJS's allocation count (ranges, joins, appends) of one render */
+  memory: 10_000_000,
+  /** characters of one rendered title or body */
+  outputChars: 262_144,
+});
+
 const engine = new Liquid({
+  parseLimit: templateLimits.parseChars,
+  renderLimit: templateLimits.renderMs,
+  memoryLimit: templateLimits.memory,
   strictFilters: true,
   ownPropertyOnly: true,
   cache: false,
@@ -47,15 +66,67 @@ function compile(text: string): Template[] {
   return t;
 }
 
-/** A syntax error in a template, for `vigil validate`; undefined when it parses. */
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
+}
+
+/** Renders one template within the limits; throws past them. */
+function renderBounded(text: string, ctx: object): string {
+  const out = engine.renderSync(compile(text), ctx) as string;
+  if (out.length > templateLimits.outputChars) {
+    throw new Error(
+      `template output is ${out.length} characters, more than the limit of ${templateLimits.outputChars}`,
+    );
+  }
+  return out;
+}
+
+const limitPattern = /limit exceeded|more than the limit/;
+
+/**
+ * What is wrong with a template, for `vigil validate`: a syntax error, or a
+ * limit it exceeds when rendered for a sample notification. Undefined when fine.
+ */
 export function templateError(text: string): string | undefined {
   try {
     compile(text);
-    return undefined;
   } catch (e) {
-    return (e as Error).message.split('\n')[0];
+    const msg = firstLine(e);
+    return /parse length limit/.test(msg)
+      ? `template is ${text.length} characters, more than the limit of ${templateLimits.parseChars}`
+      : msg;
   }
+  try {
+    renderBounded(text, templateContext(sampleNotification));
+  } catch (e) {
+    // Other render errors may depend on the data; only a limit is certain to recur.
+    const msg = firstLine(e);
+    if (limitPattern.test(msg)) return `${msg} (rendering a sample notification)`;
+  }
+  return undefined;
 }
+
+const sampleNotification: NotificationData = {
+  receiver: 'sample',
+  status: 'firing',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'Sample', severity: 'critical' },
+      annotations: { summary: 'a sample alert' },
+      startsAt: 0,
+      endsAt: 0,
+      generatorURL: '',
+      fingerprint: 'sample',
+    },
+  ],
+  groupLabels: { alertname: 'Sample' },
+  commonLabels: { alertname: 'Sample', severity: 'critical' },
+  commonAnnotations: { summary: 'a sample alert' },
+  externalURL: '',
+  groupKey: 'sample',
+  truncatedAlerts: 0,
+};
 
 export function templateContext(data: NotificationData) {
   const labelsText = (labels: Record<string, string>, skip: string[]) =>
@@ -93,9 +164,9 @@ export function render(
   const one = (text: string | undefined, fallback: string) => {
     if (text !== undefined) {
       try {
-        return engine.renderSync(compile(text), ctx) as string;
+        return renderBounded(text, ctx);
       } catch (e) {
-        errors.push((e as Error).message.split('\n')[0] ?? String(e));
+        errors.push(firstLine(e));
       }
     }
     return engine.renderSync(compile(fallback), ctx) as string;

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuleGroups } from '../../src/alerting/compile.js';
+import { expandGlob, ruleGlobLimits } from '../../src/alerting/rule-glob.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { VigilError } from '../../src/errors.js';
 
@@ -129,5 +130,84 @@ describe('rule compilation: bad input is a config error with file:line:col', () 
     expect(problems('rule_files: [missing.yml]\n')).toEqual([
       expect.stringMatching(/rule file missing\.yml does not exist/),
     ]);
+  });
+});
+
+describe('rule compilation: queries past the limits', () => {
+  it('refuses a subquery too fine for query limits in an alert condition and in a rule file', () => {
+    const found = problems(
+      [
+        'rule_files: [rules.yml]',
+        'alerts:',
+        '  - { name: Greedy, condition: "max_over_time(up[1y:1ms]) > 0", severity: critical }',
+        '  - { name: Endless, condition: "sum_over_time(up[999999999999999d:]) > 0", severity: critical }',
+      ].join('\n'),
+      [
+        'groups:',
+        '  - name: g',
+        '    rules:',
+        '      - record: job:x',
+        '        expr: count_over_time(vector(1)[1d:1ms])',
+      ].join('\n'),
+    );
+    expect(found).toHaveLength(3);
+    for (const p of found) expect(p).toMatch(/query too expensive: .*query\.max_subquery_steps/);
+    expect(found[0]).toMatch(/^vigil\.yaml:3:\d+/);
+    expect(found[2]).toMatch(/^rules\.yml:5:\d+/);
+  });
+
+  it('uses the group interval as the step of a subquery written without one', () => {
+    // 1d at the default 30s evaluation interval is 2,880 steps: fine.
+    expect(problems('alerts:\n  - { name: Ok, condition: "max_over_time(up[1d:]) > 0" }\n')).toEqual([]);
+    expect(
+      problems(
+        'evaluation_interval: 1s\nalerts:\n  - { name: Fine, condition: "max_over_time(up[1d:]) > 0" }\n',
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+describe('rule_files globs are bounded', () => {
+  it('refuses a pattern that walks the whole disk, quickly and with the limit named', () => {
+    const started = performance.now();
+    const found = problems('rule_files: ["/**/*.yml"]\n');
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /rule_files pattern \/\*\*\/\*\.yml (read more than 10000 directories|took more than 2000 ms)/,
+    );
+  });
+
+  it('stops at the directory, time and file limits', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'vigil-glob-'));
+    for (let i = 0; i < 5; i++) {
+      mkdirSync(path.join(root, `d${i}`));
+      writeFileSync(path.join(root, `d${i}`, 'r.yml'), 'groups: []\n');
+    }
+    expect(expandGlob(`${root}/**/*.yml`)).toHaveLength(5);
+    expect(() => expandGlob(`${root}/**/*.yml`, { ...ruleGlobLimits, dirs: 3 })).toThrow(
+      /read more than 3 directories/,
+    );
+    expect(() => expandGlob(`${root}/**/*.yml`, { ...ruleGlobLimits, files: 4 })).toThrow(
+      /matches 5 files, more than the limit of 4/,
+    );
+    let t = 0;
+    expect(() => expandGlob(`${root}/**/*.yml`, ruleGlobLimits, () => (t += 1000))).toThrow(
+      /took more than 2000 ms/,
+    );
+  });
+
+  it('loads a rule file reached through a symlink loop once', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'vigil-loop-'));
+    mkdirSync(path.join(root, 'rules'));
+    writeFileSync(
+      path.join(root, 'rules', 'a.yml'),
+      'groups:\n  - name: g\n    rules:\n      - record: job:up\n        expr: up\n',
+    );
+    symlinkSync(path.join(root, 'rules'), path.join(root, 'rules', 'again'));
+    const groups = loadRuleGroups(
+      parseConfig('rule_files: ["rules/**/*.yml", "rules/a.yml"]\n', path.join(root, 'vigil.yaml'), {}),
+    );
+    expect(groups.map((g) => g.name)).toEqual(['g']);
   });
 });

@@ -35,3 +35,19 @@ describe('alert templates (Go template subset)', () => {
     expect(() => compileTemplate('{{ range $labels }}{{ end }}')).toThrow(/not supported/);
   });
 });
+
+describe('reReplaceAll is RE2', () => {
+  it('replaces with groups, and a nested quantifier cannot backtrack for long', () => {
+    expect(expand('{{ reReplaceAll "(\\\\w+):(\\\\d+)" "$1" .Labels.instance }}')).toBe('web-1');
+    const started = performance.now();
+    expect(expand(`{{ reReplaceAll "^(a+)+$" "x" "${'a'.repeat(40)}!" }}`)).toBe(`${'a'.repeat(40)}!`);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('printf widths are bounded', () => {
+  it('pads to at most 1,024 characters and never throws on a huge precision', () => {
+    expect(expand('{{ printf "%999999999d" 1 }}')).toHaveLength(1024);
+    expect(expand('{{ printf "%.500f" 1 }}')).toBe((1).toFixed(100));
+  });
+});

@@ -57,6 +57,15 @@ function routes(req: http.IncomingMessage, res: http.ServerResponse): void {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`${exposition}secret stack trace`);
       return;
+    case '/long-value':
+      text(`ok 1\nbig{v="${'x'.repeat(60 * 1024 * 1024)}"} 1\n`);
+      return;
+    case '/long-name':
+      text(`ok{${'n'.repeat(300)}="1"} 1\n`);
+      return;
+    case '/many-labels':
+      text(`ok{${Array.from({ length: 70 }, (_, i) => `l${i}="v"`).join(',')}} 1\n`);
+      return;
     case '/broken':
       text(`${exposition}up{job=web} 1\n${'filler 1\n'.repeat(1000)}`);
       return;
@@ -137,6 +146,9 @@ describe('scrape check', () => {
   it('defaults max_samples to 50000, honor_labels off, OpenMetrics accepted', () => {
     expect(spec({ url: `${base}/metrics` })).toMatchObject({
       max_samples: 50_000,
+      label_limit: 64,
+      label_name_length_limit: 256,
+      label_value_length_limit: 4096,
       honor_labels: false,
       accept_openmetrics: true,
       labels: {},
@@ -221,6 +233,23 @@ describe('scrape check', () => {
     expect(report(out.samples, 'scrape_samples_scraped')?.value).toBe(60_000);
     const ok = await run({ url: `${base}/many`, max_samples: 60_000 });
     expect([ok.status, scraped(ok.samples).length]).toEqual(['ok', 60_000]);
+  });
+
+  it('refuses a 60 MB label value, and too long names or too many labels, keeping none of the samples', async () => {
+    const out = await run({ url: `${base}/long-value` });
+    expect(out.status).toBe('critical');
+    expect(out.message).toBe(
+      `label v of big has a value of ${60 * 1024 * 1024} characters, more than label_value_length_limit 4096`,
+    );
+    expect(scraped(out.samples)).toEqual([]);
+    const name = await run({ url: `${base}/long-name` });
+    expect(name.message).toMatch(
+      /^label name n{40}… of ok is 300 characters, more than label_name_length_limit 256$/,
+    );
+    const labels = await run({ url: `${base}/many-labels` });
+    expect(labels.message).toBe('ok has 73 labels, more than label_limit 64');
+    const raised = await run({ url: `${base}/many-labels`, label_limit: 100 });
+    expect([raised.status, scraped(raised.samples).length]).toEqual(['ok', 1]);
   });
 
   it('follows redirects, keeping the instance of the configured url, up to 10', async () => {

@@ -159,3 +159,33 @@ describe('JSON Schema', () => {
     expect(schema.properties.storage.default).toBe('sqlite:./vigil.db');
   });
 });
+
+describe('hostile YAML', () => {
+  it('refuses 10,000-deep nesting at once with a clear error', () => {
+    for (const text of [
+      `checks: ${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+      `x: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}`,
+      // 2,000 lines keep the test's own string small; the limit trips at line 514.
+      `checks:\n${Array.from({ length: 2_000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')}`,
+    ]) {
+      const started = performance.now();
+      expect(() => parseConfig(text, 'vigil.yaml', {})).toThrow(/YAML nested deeper than 256 levels/);
+      expect(performance.now() - started).toBeLessThan(200);
+    }
+    // Brackets inside quotes and comments are text, not nesting.
+    expect(() =>
+      parseConfig(`# ${'['.repeat(300)}\nstorage: "sqlite:${'['.repeat(300)}"\n`, 'vigil.yaml', {}),
+    ).not.toThrow();
+  });
+
+  it('refuses an alias bomb', () => {
+    const lines = ['x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `x${i}: &x${i} [${Array(9)
+          .fill(`*x${i - 1}`)
+          .join(', ')}]`,
+      );
+    expect(() => parseConfig(lines.join('\n'), 'vigil.yaml', {})).toThrow(VigilError);
+  });
+});

@@ -66,3 +66,39 @@ describe('notification templates', () => {
     expect(templateError('{{ status }}')).toBeUndefined();
   });
 });
+
+describe('template limits', () => {
+  it('stops a render that would loop 30 million times, and falls back to the default', () => {
+    const started = performance.now();
+    const out = render(data, { body: '{% for x in (1..30000000) %}x{% endfor %}' });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(out.errors[0]).toMatch(/limit exceeded/);
+    expect(out.body).toContain('FIRING HighErrorRate');
+  });
+
+  it('stops a render that runs past its time, and output past its size', () => {
+    const started = performance.now();
+    const slow = render(data, {
+      title:
+        '{% for x in (1..1000) %}{% for y in (1..1000) %}{% for z in (1..1000) %}{% endfor %}{% endfor %}{% endfor %}',
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(slow.errors[0]).toMatch(/render limit exceeded/);
+    const big = render(data, {
+      body: '{% for x in (1..300) %}{{ "x" | append: "0123456789" | truncate: 1000 }}{% for y in (1..100) %}0123456789{% endfor %}{% endfor %}',
+    });
+    expect(big.errors[0]).toMatch(/template output is \d+ characters, more than the limit of 262144/);
+  });
+
+  it('reports each limit at validate time', () => {
+    expect(templateError('{% for x in (1..30000000) %}x{% endfor %}')).toMatch(
+      /memory alloc limit exceeded.*sample notification/,
+    );
+    expect(templateError('x'.repeat(70_000))).toBe(
+      'template is 70000 characters, more than the limit of 65536',
+    );
+    expect(
+      templateError('{{ commonLabels.alertname }}: {% for a in alerts %}{{ a.labels.severity }}{% endfor %}'),
+    ).toBeUndefined();
+  });
+});

@@ -7,6 +7,7 @@ import { evalError } from './errors.js';
 import { resolveAt, type SelectorData, subqueryTimes } from './fetch.js';
 import { evalCall } from './functions.js';
 import { labelsKey } from './labels.js';
+import type { QueryBudget } from './limits.js';
 import type { EvalValue, MSeries, VSample } from './values.js';
 
 /** Everything one query's evaluation steps share. */
@@ -20,6 +21,8 @@ export interface EvalContext {
   lookbackMs: number;
   subqueryStepMs: number;
   annotations: AnnotationSet;
+  /** samples and time this query may still spend */
+  budget: QueryBudget;
 }
 
 /** What sub-evaluators (binary, aggregate, functions) get: the context and recursion. */
@@ -78,6 +81,7 @@ export class StepEvaluator implements Evaluator {
       out.push({ labels: s.labels, v: p.v });
       times?.push(p.t);
     }
+    this.ctx.budget.charge(out.length);
     return out;
   }
 
@@ -93,6 +97,7 @@ export class StepEvaluator implements Evaluator {
       for (let i = lo; i <= hi; i++) if (s.points[i]!.stale) stale = true;
       const points = stale ? s.points.slice(lo, hi + 1).filter((p) => !p.stale) : s.points.slice(lo, hi + 1);
       if (points.length > 0) series.push({ labels: s.labels, points });
+      this.ctx.budget.charge(points.length);
     }
     return { series, end, rangeMs: m.rangeMs };
   }
@@ -112,6 +117,7 @@ export class StepEvaluator implements Evaluator {
         }
         ms.points.push({ t, v: s.v });
       }
+      this.ctx.budget.charge(v.samples.length);
     }
     const end = (e.at ? resolveAt(e.at, this.ctx) : ts) - e.offsetMs;
     return { series: [...byKey.values()], end, rangeMs: e.rangeMs };
@@ -125,6 +131,8 @@ export class StepEvaluator implements Evaluator {
   }
 
   eval(e: Expr, ts: number): EvalValue {
+    // Every node counts, so even a query that makes no points reaches the deadline check.
+    this.ctx.budget.charge(0);
     switch (e.kind) {
       case 'number':
         return { type: 'scalar', v: e.value };

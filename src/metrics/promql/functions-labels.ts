@@ -3,7 +3,7 @@ import { evalError } from './errors.js';
 import { compareLabels, labelsKey, withLabel } from './labels.js';
 import { isValidLabelName } from './lexical.js';
 import { naturalLess } from './numeric.js';
-import { compileAnchored } from './regex.js';
+import { type AnchoredRegex, compileAnchored } from './regex.js';
 import type { VSample } from './values.js';
 
 /** label_replace, label_join and sort_by_label: functions of the label sets. */
@@ -59,7 +59,7 @@ export function labelReplace(
   src: string,
   regex: string,
 ): VSample[] {
-  let re: RegExp;
+  let re: AnchoredRegex;
   try {
     re = compileAnchored(regex);
   } catch {

@@ -5,6 +5,7 @@
  */
 export type { AtModifier, Expr, Position, ValueType, VectorMatching } from './ast.js';
 export { PromQLError, type PromQLErrorKind } from './errors.js';
+export { checkQueryShape, defaultQueryLimits, type QueryLimits } from './limits.js';
 export { MemoryQueryable } from './memory-queryable.js';
 export { type ParseOptions, parsePromQL } from './parse.js';
 export { instantQuery, type QueryOptions, rangeQuery } from './query.js';

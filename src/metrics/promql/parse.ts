@@ -23,6 +23,7 @@ export interface ParseOptions {
  *   parsePromQL('cpu_usage > 80%', { percentLiterals: true }) // a comparison with the scalar 0.8
  */
 export function parsePromQL(expr: string, opts: ParseOptions = {}): Expr {
+  rejectDeepNesting(expr);
   const { text, starts } = preprocess(expr, opts.percentLiterals ?? false);
   const tree = parser.parse(text);
   const top = tree.topNode.firstChild;
@@ -43,6 +44,37 @@ export function parsePromQL(expr: string, opts: ParseOptions = {}): Expr {
   rejectUnsupported(ast);
   check(ast);
   return ast;
+}
+
+/** Brackets one expression may nest; far more than any real query, far less than the parser's stack. */
+const maxNesting = 256;
+
+/**
+ * 5,000 nested calls took the grammar's error recovery seconds before it gave
+ * up; a look at the brackets outside string literals refuses them at once.
+ */
+function rejectDeepNesting(expr: string): void {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i]!;
+    if (quote) {
+      if (c === '\\' && quote !== '`') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '#') {
+      const nl = expr.indexOf('\n', i);
+      i = nl < 0 ? expr.length : nl;
+    } else if (c === '(' || c === '[' || c === '{') {
+      if (++depth > maxNesting) {
+        throw new PromQLError('parse', `expression nested deeper than ${maxNesting} levels`, {
+          position: { from: i, to: i + 1 },
+        });
+      }
+    } else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+  }
 }
 
 function throwFirstSyntaxError(tree: Tree, text: string): void {

@@ -5,6 +5,7 @@ import { PromQLError } from './errors.js';
 import { type EvalContext, StepEvaluator } from './evaluator.js';
 import { fetchSelectors } from './fetch.js';
 import { labelsKey, sortByLabels, withoutName } from './labels.js';
+import { checkQueryShape, defaultQueryLimits, QueryBudget, type QueryLimits } from './limits.js';
 import { parsePromQL } from './parse.js';
 import { typeOf } from './typecheck.js';
 import type { Annotation, EvalValue, Matrix, MSeries, Value, VSample } from './values.js';
@@ -18,10 +19,11 @@ export interface QueryOptions {
   percentLiterals?: boolean;
   /** receives the query's warnings and infos (Prometheus's annotations) */
   annotations?: Annotation[];
+  /** samples, subquery steps and time the query may spend; Vigil's defaults otherwise */
+  limits?: Partial<QueryLimits>;
 }
 
 const defaults = { lookbackDeltaMs: 300_000, subqueryStepMs: 60_000 };
-const maxPointsPerSeries = 11_000;
 
 function toExpr(expr: Expr | string, opts: QueryOptions): Expr {
   return typeof expr === 'string'
@@ -67,29 +69,27 @@ function finalizeMatrix(series: MSeries[]): Series[] {
   return [...byKey.values()];
 }
 
-function context(
-  data: EvalContext['data'],
-  start: number,
-  end: number,
-  step: number,
-  opts: QueryOptions,
-): EvalContext {
-  return {
+async function prepare(q: Queryable, e: Expr, start: number, end: number, step: number, opts: QueryOptions) {
+  const lookbackMs = opts.lookbackDeltaMs ?? defaults.lookbackDeltaMs;
+  const subqueryStepMs = opts.subqueryStepMs ?? defaults.subqueryStepMs;
+  const limits: QueryLimits = { ...defaultQueryLimits, ...opts.limits };
+  const outerSteps = step > 0 ? Math.floor((end - start) / step) + 1 : 1;
+  // Refused before any data is read: the query's shape alone says it is too big.
+  checkQueryShape(e, { subqueryStepMs, outerSteps, limits });
+  // The deadline starts before the fetch: a slow store counts against the query's time too.
+  const budget = new QueryBudget(limits);
+  const data = await fetchSelectors(q, e, { start, end, lookbackMs, subqueryStepMs });
+  budget.checkDeadline();
+  const ctx: EvalContext = {
     data,
     start,
     end,
     step,
-    lookbackMs: opts.lookbackDeltaMs ?? defaults.lookbackDeltaMs,
-    subqueryStepMs: opts.subqueryStepMs ?? defaults.subqueryStepMs,
+    lookbackMs,
+    subqueryStepMs,
     annotations: new AnnotationSet(),
+    budget,
   };
-}
-
-async function prepare(q: Queryable, e: Expr, start: number, end: number, step: number, opts: QueryOptions) {
-  const lookbackMs = opts.lookbackDeltaMs ?? defaults.lookbackDeltaMs;
-  const subqueryStepMs = opts.subqueryStepMs ?? defaults.subqueryStepMs;
-  const data = await fetchSelectors(q, e, { start, end, lookbackMs, subqueryStepMs });
-  const ctx = context(data, start, end, step, opts);
   return { ctx, ev: new StepEvaluator(ctx) };
 }
 
@@ -150,12 +150,19 @@ export async function rangeQuery(
   if (!(stepMs > 0))
     throw new PromQLError('eval', 'zero or negative query resolution step widths are not accepted');
   if (end < start) throw new PromQLError('eval', 'end timestamp must not be before start time');
-  if ((end - start) / stepMs > maxPointsPerSeries) {
-    throw new PromQLError('eval', 'exceeded maximum resolution of 11,000 points per timeseries');
+  const maxSteps = opts.limits?.maxSubquerySteps ?? defaultQueryLimits.maxSubquerySteps;
+  if ((end - start) / stepMs > maxSteps) {
+    throw new PromQLError(
+      'eval',
+      `exceeded maximum resolution of ${maxSteps.toLocaleString('en-US')} points per timeseries`,
+    );
   }
   const { ctx, ev } = await prepare(q, e, start, end, stepMs, opts);
   const byKey = new Map<string, Series>();
+  let held = 0;
   for (let ts = start; ts <= end; ts += stepMs) {
+    // What a step materialises is garbage after it; the result so far is not.
+    ctx.budget.reset(held);
     const v = ev.eval(e, ts);
     const samples: VSample[] =
       v.type === 'scalar' ? [{ labels: {}, v: v.v }] : v.type === 'vector' ? v.samples : [];
@@ -167,6 +174,7 @@ export async function rangeQuery(
         byKey.set(k, series);
       }
       series.points.push({ t: ts, v: s.v });
+      held++;
     }
   }
   opts.annotations?.push(...ctx.annotations.list());

@@ -93,6 +93,17 @@ function histogramToken(s: string, i: number): number {
 }
 
 /** Expands the value part of a series description. */
+/** Values one description may expand to: `1+0x100000000` ran the process out of memory. */
+export const maxSeriesValues = 1_000_000;
+
+function checkCount(n: number): void {
+  if (!(n <= maxSeriesValues)) {
+    throw new SeriesDescError(
+      `a series may have at most ${maxSeriesValues} values; this one expands to ${n}`,
+    );
+  }
+}
+
 export function parseValues(s: string): SeqValue[] {
   const out: SeqValue[] = [];
   let i = 0;
@@ -107,25 +118,29 @@ export function parseValues(s: string): SeqValue[] {
       if ((s[end] === '+' || s[end] === '-') && s.startsWith('{{', end + 1)) end = histogramToken(s, end + 1);
       const times = /^x(\d+)/.exec(s.slice(end));
       const n = times ? Number(times[1]) + 1 : 1;
+      checkCount(out.length + n);
       for (let k = 0; k < n; k++) out.push({ kind: 'histogram', text });
       i = end + (times ? times[0].length : 0);
       continue;
     }
     let j = i;
     while (j < s.length && !/\s/.test(s[j]!)) j++;
-    out.push(...expandToken(s.slice(i, j)));
+    const values = expandToken(s.slice(i, j), maxSeriesValues - out.length);
+    checkCount(out.length + values.length);
+    for (const v of values) out.push(v);
     i = j;
   }
   return out;
 }
 
-function expandToken(tok: string): SeqValue[] {
+function expandToken(tok: string, room: number): SeqValue[] {
   if (tok === '_') return [{ kind: 'omitted' }];
   if (tok === 'stale') return [{ kind: 'stale' }];
   const times = /^(.*)x(\d+)$/.exec(tok);
   if (!times) return [{ kind: 'value', v: num(tok) }];
   const [, head, countText] = times as unknown as [string, string, string];
   const count = Number(countText);
+  if (!(count < room)) checkCount(maxSeriesValues - room + count + 1);
   if (head === '_') return Array.from({ length: count }, () => ({ kind: 'omitted' as const }));
   // Split `a+b` / `a-b` at a sign that is neither leading nor part of an exponent.
   const split = /^([+-]?[^+-]*?(?:[eE][+-]?\d+)?)([+-].*)$/.exec(head);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { queryLimits } from '../../config/query.js';
 import { parseDuration } from '../../core/duration.js';
 import { instantQuery, PromQLError, rangeQuery } from '../../metrics/promql/index.js';
 import type { AppDeps } from '../deps.js';
@@ -17,13 +18,16 @@ export const queryRoutes =
       return req.query[name] ?? body[name];
     };
 
+    // Read per request: SIGHUP may change the limits.
+    const limits = () => queryLimits(deps.config().config.query);
+
     const instant = async (req: { query: Params; body?: unknown }, reply: FastifyReply) => {
       const query = param(req, 'query');
       if (!query) return badData(reply, 'parameter "query" is required');
       const time = parseTime(param(req, 'time'), deps.clock.now());
       if (time === undefined) return badData(reply, 'cannot parse "time"');
       try {
-        const value = await instantQuery(deps.queryable, query, time);
+        const value = await instantQuery(deps.queryable, query, time, { limits: limits() });
         const data =
           value.type === 'vector'
             ? {
@@ -59,14 +63,15 @@ export const queryRoutes =
       if (!step || step <= 0)
         return badData(reply, 'zero or negative query resolution step widths are not accepted');
       if (end < start) return badData(reply, 'end timestamp must not be before start time');
-      if ((end - start) / step > 11_000) {
+      const maxSteps = limits().maxSubquerySteps;
+      if ((end - start) / step > maxSteps) {
         return badData(
           reply,
-          'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
+          `exceeded maximum resolution of ${maxSteps.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
         );
       }
       try {
-        const matrix = await rangeQuery(deps.queryable, query, start, end, step);
+        const matrix = await rangeQuery(deps.queryable, query, start, end, step, { limits: limits() });
         return {
           status: 'success',
           data: {
