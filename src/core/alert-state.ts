@@ -1,4 +1,4 @@
-import { labelsKey } from '../metrics/promql/labels.js';
+import { labelsKey } from './labels.js';
 
 /**
  * Prometheus's alerting state machine, as a pure function of

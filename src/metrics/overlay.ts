@@ -1,4 +1,4 @@
-import { labelsKey } from './promql/labels.js';
+import { labelsKey } from '../core/labels.js';
 import { compileMatchers } from './promql/matchers.js';
 import type { Matcher, Queryable, Series } from './types.js';
 

@@ -1,9 +1,9 @@
+import { keyFor, keyWithout, omit, pick } from '../../core/labels.js';
 import type { Labels } from '../types.js';
 import type { AggregateExpr } from './ast.js';
 import { evalError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { formatFloatF, formatG, goQuote } from './format.js';
-import { keyFor, keyWithout, omit, pick } from './labels.js';
 import { isValidLabelName } from './lexical.js';
 import { kahanInc, MeanAccumulator, nanFirstAscending, quantile } from './numeric.js';
 import type { EvalValue, VSample } from './values.js';

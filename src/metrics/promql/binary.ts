@@ -1,8 +1,8 @@
+import { formatLabels, keyFor, keyWithout, labelsKey, pick, withoutName } from '../../core/labels.js';
 import type { Labels } from '../types.js';
 import { type BinaryExpr, type BinaryOp, isComparison, type VectorMatching } from './ast.js';
 import { evalError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
-import { formatLabels, keyFor, keyWithout, labelsKey, pick, withoutName } from './labels.js';
 import type { EvalValue, VSample } from './values.js';
 
 /**

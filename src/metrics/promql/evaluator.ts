@@ -1,3 +1,4 @@
+import { labelsKey } from '../../core/labels.js';
 import type { Point, Series } from '../types.js';
 import { evalAggregate } from './aggregate.js';
 import type { AnnotationSet } from './annotations.js';
@@ -6,7 +7,6 @@ import { evalBinary } from './binary.js';
 import { evalError } from './errors.js';
 import { resolveAt, type SelectorData, subqueryTimes } from './fetch.js';
 import { evalCall } from './functions.js';
-import { labelsKey } from './labels.js';
 import type { QueryBudget } from './limits.js';
 import type { EvalValue, MSeries, VSample } from './values.js';
 

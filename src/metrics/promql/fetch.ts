@@ -1,6 +1,6 @@
+import { sortByLabels } from '../../core/labels.js';
 import type { Point, Queryable, Series } from '../types.js';
 import type { AtModifier, Expr, VectorSelector } from './ast.js';
-import { sortByLabels } from './labels.js';
 
 /**
  * Before evaluating, find every selector in the expression, work out the

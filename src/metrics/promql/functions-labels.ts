@@ -1,6 +1,6 @@
+import { compareLabels, labelsKey, withLabel } from '../../core/labels.js';
 import type { Labels } from '../types.js';
 import { evalError } from './errors.js';
-import { compareLabels, labelsKey, withLabel } from './labels.js';
 import { isValidLabelName } from './lexical.js';
 import { naturalLess } from './numeric.js';
 import { type AnchoredRegex, compileAnchored } from './regex.js';

@@ -1,3 +1,4 @@
+import { keyWithout, omit } from '../../core/labels.js';
 import { type Call, unwrapParens } from './ast.js';
 import { evalError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -6,7 +7,6 @@ import { labelJoin, labelReplace, sortByLabel } from './functions-labels.js';
 import { dateFunctions, dateOf, mathFunctions } from './functions-math.js';
 import { absentLabels, evalRangeCall } from './functions-range.js';
 import { type Bucket, bucketQuantile } from './histogram-quantile.js';
-import { keyWithout, omit } from './labels.js';
 import { nanFirstAscending } from './numeric.js';
 import { typeOf } from './typecheck.js';
 import type { EvalValue, VSample } from './values.js';

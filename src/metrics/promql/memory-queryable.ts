@@ -1,5 +1,5 @@
+import { labelsKey } from '../../core/labels.js';
 import type { Labels, Matcher, Point, Queryable, Series } from '../types.js';
-import { labelsKey } from './labels.js';
 import { compileMatchers } from './matchers.js';
 
 /**

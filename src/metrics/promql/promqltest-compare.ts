@@ -1,6 +1,6 @@
+import { compareLabels, formatLabels, labelsKey } from '../../core/labels.js';
 import type { Series } from '../types.js';
 import { almostEqual } from './histogram-quantile.js';
-import { compareLabels, formatLabels, labelsKey } from './labels.js';
 import type { EvalCommand, ExpectLine } from './promqltest-script.js';
 import type { Annotation, Sample } from './values.js';
 

@@ -1,6 +1,6 @@
+import { labelsKey, omit } from '../../core/labels.js';
 import type { Labels, Matcher, Queryable, Series } from '../types.js';
 import { PromQLError } from './errors.js';
-import { labelsKey, omit } from './labels.js';
 import { compileMatchers } from './matchers.js';
 import { MemoryQueryable } from './memory-queryable.js';
 import {

@@ -1,10 +1,10 @@
+import { labelsKey, sortByLabels, withoutName } from '../../core/labels.js';
 import type { Queryable, Series } from '../types.js';
 import { AnnotationSet } from './annotations.js';
 import type { Expr } from './ast.js';
 import { PromQLError } from './errors.js';
 import { type EvalContext, StepEvaluator } from './evaluator.js';
 import { fetchSelectors } from './fetch.js';
-import { labelsKey, sortByLabels, withoutName } from './labels.js';
 import { checkQueryShape, defaultQueryLimits, QueryBudget, type QueryLimits } from './limits.js';
 import { parsePromQL } from './parse.js';
 import { typeOf } from './typecheck.js';

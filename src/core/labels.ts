@@ -1,4 +1,4 @@
-import type { Labels } from '../types.js';
+import type { Labels } from '../metrics/types.js';
 
 /**
  * Label-set helpers. Vector matching and aggregation hash label sets into
