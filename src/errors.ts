@@ -1,51 +1,53 @@
 /**
+ * Every code a person or a script can see, in one place: its exit code for the CLI (2 usage or
+ * config, 1 a failed check or a denied gate, 3 a runtime failure), its HTTP status for the API,
+ * and what it means. This table is the documentation of Vigil's error codes; the README links
+ * here. A code nothing throws does not belong in it.
+ */
+export const errorCatalog = {
+  USAGE: { exit: 2, http: 400, means: 'a command or request was malformed' },
+  CONFIG_NOT_FOUND: { exit: 2, http: 500, means: 'no config file where Vigil looked' },
+  CONFIG_EXISTS: { exit: 2, http: 409, means: '`vigil init` will not overwrite a config' },
+  CONFIG_INVALID: { exit: 2, http: 400, means: 'the config, or a value given, is not valid' },
+  CHECK_NOT_FOUND: { exit: 2, http: 404, means: 'no check by that name' },
+  NOT_FOUND: { exit: 2, http: 404, means: 'no such thing (an incident, a silence, a notification)' },
+  LOG_NOT_FOUND: { exit: 2, http: 404, means: 'no log file matches' },
+  BACKUP_JOB_NOT_FOUND: { exit: 2, http: 404, means: 'no backup job by that name' },
+  BACKUP_NOT_FOUND: { exit: 2, http: 404, means: 'no backup with that id' },
+  RESTORE_TARGET_LIVE: { exit: 2, http: 409, means: 'a restore would overwrite a live database' },
+  CHANGE_NOT_FOUND: { exit: 2, http: 404, means: 'no change record with that id' },
+  SERVICE_NOT_FOUND: { exit: 2, http: 404, means: 'no such service in the change windows' },
+  ROLLBACK_PLAN_REQUIRED: { exit: 2, http: 400, means: 'changes.require.rollback_plan is on' },
+  ROUTINE_NOT_FOUND: { exit: 2, http: 404, means: 'no routine by that name' },
+  ROUTINE_RUN_NOT_FOUND: { exit: 2, http: 404, means: 'no routine run with that id' },
+  ROUTINE_STEP_NOT_FOUND: { exit: 2, http: 404, means: 'no step by that name in the run' },
+  ROUTINE_SIGNOFF_REFUSED: { exit: 2, http: 409, means: 'the step is not waiting for a sign-off' },
+  MAINTENANCE_TASK_NOT_FOUND: { exit: 2, http: 404, means: 'no maintenance task by that name' },
+  UNAUTHENTICATED: { exit: 2, http: 401, means: 'log in, or send a token' },
+  FORBIDDEN: { exit: 2, http: 403, means: 'the role does not allow this' },
+  TOO_MANY_REQUESTS: { exit: 2, http: 429, means: 'too many attempts: wait and try again' },
+  USER_EXISTS: { exit: 2, http: 409, means: 'a user by that name exists' },
+  CHECK_FAILED: { exit: 1, http: 500, means: 'a check is critical, or the gate denied' },
+  STORE_UNREACHABLE: { exit: 3, http: 503, means: 'the store did not answer' },
+  STORE_NOT_WRITABLE: { exit: 3, http: 503, means: 'the store cannot be written' },
+  SERVER_LISTEN_FAILED: { exit: 3, http: 500, means: 'the HTTP port could not be opened' },
+  LOG_UNREADABLE: { exit: 3, http: 500, means: 'a log file could not be read' },
+  LOG_ROTATE_FAILED: { exit: 3, http: 500, means: 'a rotation failed; nothing was lost' },
+  BACKUP_FAILED: { exit: 3, http: 500, means: 'a backup or restore failed; nothing half-written is listed' },
+  RUNTIME: { exit: 3, http: 500, means: 'something failed at run time' },
+} as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; means: string }>;
+
+/**
  * The one error type Vigil raises. Every failure a person or a script can see
- * carries a stable `code` (documented in docs/errors.md), a one-line message and
- * a hint that says what to do about it.
+ * carries a stable `code` (see `errorCatalog`), a one-line message and a hint
+ * that says what to do about it.
  *
  * @example
  *   throw new VigilError('CONFIG_INVALID', 'checks[0].every: "5 minutes" is not a duration', {
  *     hint: 'write durations as 30s, 5m, 1h, 1d or 1w',
  *   });
  */
-export const errorCodes = {
-  // usage and configuration: exit 2
-  USAGE: 2,
-  CONFIG_NOT_FOUND: 2,
-  CONFIG_EXISTS: 2,
-  CONFIG_INVALID: 2,
-  CHECK_NOT_FOUND: 2,
-  NOT_FOUND: 2,
-  LOG_NOT_FOUND: 2,
-  BACKUP_JOB_NOT_FOUND: 2,
-  BACKUP_NOT_FOUND: 2,
-  RESTORE_TARGET_LIVE: 2,
-  CHANGE_NOT_FOUND: 2,
-  SERVICE_NOT_FOUND: 2,
-  ROLLBACK_PLAN_REQUIRED: 2,
-  ROUTINE_NOT_FOUND: 2,
-  ROUTINE_RUN_NOT_FOUND: 2,
-  ROUTINE_STEP_NOT_FOUND: 2,
-  ROUTINE_SIGNOFF_REFUSED: 2,
-  MAINTENANCE_TASK_NOT_FOUND: 2,
-  UNAUTHENTICATED: 2,
-  FORBIDDEN: 2,
-  TOO_MANY_REQUESTS: 2,
-  USER_EXISTS: 2,
-  // a check failed or a gate denied: exit 1
-  CHECK_FAILED: 1,
-  // the world failed us at run time: exit 3
-  STORE_UNREACHABLE: 3,
-  STORE_NOT_WRITABLE: 3,
-  STORE_FAILED: 3,
-  SERVER_LISTEN_FAILED: 3,
-  LOG_UNREADABLE: 3,
-  LOG_ROTATE_FAILED: 3,
-  BACKUP_FAILED: 3,
-  RUNTIME: 3,
-} as const;
-
-export type ErrorCode = keyof typeof errorCodes;
+export type ErrorCode = keyof typeof errorCatalog;
 
 export interface ConfigProblem {
   /** file:line:col, or the file alone when the position is unknown */
@@ -74,7 +76,11 @@ export class VigilError extends Error {
   }
 
   get exitCode(): 1 | 2 | 3 {
-    return errorCodes[this.code];
+    return errorCatalog[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return errorCatalog[this.code].http;
   }
 }
 

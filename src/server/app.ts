@@ -20,25 +20,6 @@ import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
 
-const httpStatus: Partial<Record<VigilError['code'], number>> = {
-  USAGE: 400,
-  CHECK_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  BACKUP_JOB_NOT_FOUND: 404,
-  BACKUP_NOT_FOUND: 404,
-  CHANGE_NOT_FOUND: 404,
-  SERVICE_NOT_FOUND: 404,
-  ROUTINE_NOT_FOUND: 404,
-  ROUTINE_RUN_NOT_FOUND: 404,
-  ROUTINE_STEP_NOT_FOUND: 404,
-  ROUTINE_SIGNOFF_REFUSED: 409,
-  STORE_UNREACHABLE: 503,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  TOO_MANY_REQUESTS: 429,
-  USER_EXISTS: 409,
-};
-
 /** The HTTP face of Vigil, built without listening so tests use `inject()`. */
 export function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): FastifyInstance {
   const app = Fastify({
@@ -49,7 +30,7 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof VigilError) {
       return reply
-        .status(httpStatus[error.code] ?? 500)
+        .status(error.httpStatus)
         .send({ error: { code: error.code, message: error.message, hint: error.hint } });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
