@@ -7,6 +7,7 @@ import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
 import { startChanges } from './changes/service.js';
 import type { LoadedConfig } from './config/loader.js';
+import { Scrubber } from './config/redact.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   env?: Record<string, string | undefined>;
   /** overrides server.listen, e.g. 127.0.0.1:0 in tests */
   listen?: string;
+  /** learns the config's secrets, for the logger's output; one is made when absent */
+  scrubber?: Scrubber;
 }
 
 export interface Daemon {
@@ -54,12 +57,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.logger;
   const setup = loadSetup(opts.configPath, opts.env ?? process.env);
   let loaded = setup.loaded;
+  const scrubber = (opts.scrubber ?? new Scrubber()).add(loaded.secretValues);
   const store = await openStore(loaded.config.storage);
   log.info({ store: redactUrl(loaded.config.storage), checks: loaded.config.checks.length }, 'store ready');
 
   const buffer = new WriteBuffer({
     clock,
     write: (batch, samples) => store.record(batch, samples),
+    scrub: (text) => scrubber.scrub(text),
     onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
   });
   const events = new EventHub();
@@ -197,6 +202,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onHeartbeat: (name) => m.runNow(name),
     routines,
     events,
+    scrubber,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });
@@ -273,6 +279,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       ) {
         log.warn('storage and server.listen take effect on restart only');
       }
+      scrubber.add(next.secretValues);
       loaded = next;
       m.reload(next.config.checks);
       rules.reload(groups);

@@ -13,6 +13,8 @@ export interface DeliverySettings {
   retry: { initial: number; max: number };
   giveUpAfterMs: number;
   workers: number;
+  /** strips the config's secrets from an error before it is stored or logged: receivers echo requests */
+  scrub?(text: string): string;
 }
 
 export type DeliveryResult = 'delivered' | 'retry' | 'dead';
@@ -182,7 +184,7 @@ export class DeliveryWorkers {
         result = 'delivered';
       } catch (e) {
         const de = e instanceof DeliveryError ? e : new DeliveryError(describe(e), true);
-        error = de.message;
+        error = settings.scrub ? settings.scrub(de.message) : de.message;
         statusCode = de.statusCode;
         result = de.retry ? 'retry' : 'dead';
       }

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import { scrubberOf } from '../config/redact.js';
 import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
@@ -39,12 +40,17 @@ const httpStatus: Partial<Record<VigilError['code'], number>> = {
 };
 
 /** The HTTP face of Vigil, built without listening so tests use `inject()`. */
-export function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): FastifyInstance {
+export function buildApp(
+  deps: AppDeps,
+  options: { logger?: boolean | object; onRoute?: (route: RouteOptions) => void } = {},
+): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     trustProxy: deps.config().config.server.trust_proxy,
   });
+  // First, so the route table it sees is complete: the authorization test walks every route from it.
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof VigilError) {
       return reply
@@ -56,6 +62,11 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
       error: { code: status < 500 ? 'USAGE' : 'RUNTIME', message: (error as Error).message },
     });
   });
+  // The last line of defence for secrets: whatever a route answers passes the config's scrubber,
+  // so a value interpolated from the environment cannot leave through a message or a target.
+  app.addHook('onSend', async (_req, _reply, payload) =>
+    typeof payload === 'string' ? (deps.scrubber ?? scrubberOf(deps.config())).scrub(payload) : payload,
+  );
   if (deps.auth) registerAuth(app, deps.auth);
   app.register(healthRoutes(deps));
   app.register(metricsRoutes(deps));

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
+import type { Scrubber } from '../config/redact.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { EventHub } from '../services/events.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
   /** live events for `/api/v1/events`; absent in tests of other parts */
   events?: EventHub;
+  /** every secret the daemon has seen, across reloads; absent: the secrets of the config in force */
+  scrubber?: Scrubber;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -12,6 +12,8 @@ export interface WriteBufferOptions {
   maxBatch?: number;
   /** while the store is down, keep at most this many results (oldest dropped first) */
   maxPending?: number;
+  /** strips secrets from a result's message before it is stored: a probe's error may quote its URL */
+  scrub?(text: string): string;
 }
 
 /**
@@ -37,7 +39,8 @@ export class WriteBuffer {
   }
 
   add(result: CheckResult): void {
-    this.#pending.push(result);
+    const scrub = this.opts.scrub;
+    this.#pending.push(scrub ? { ...result, message: scrub(result.message) } : result);
     const max = this.opts.maxPending ?? 100_000;
     if (this.#pending.length > max) {
       const over = this.#pending.length - max;
