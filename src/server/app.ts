@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import { scrubberOf } from '../config/redact.js';
 import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
@@ -48,6 +48,12 @@ export function buildApp(
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     trustProxy: deps.config().config.server.trust_proxy,
+    // A URL the router cannot decode (`/%c0%ae/`) is answered in Vigil's error shape, like any other.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({
+        error: { code: 'USAGE', message: error.message, hint: 'check the URL: its %-escapes are not valid' },
+      });
+    },
   });
   // First, so the route table it sees is complete: the authorization test walks every route from it.
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -58,6 +64,16 @@ export function buildApp(
         .send({ error: { code: error.code, message: error.message, hint: error.hint } });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) {
+      // the rate limiter's own error: the documented code, and when to try again
+      return reply.status(429).send({
+        error: {
+          code: 'TOO_MANY_REQUESTS',
+          message: (error as Error).message,
+          hint: 'wait a minute before trying again',
+        },
+      });
+    }
     return reply.status(status).send({
       error: { code: status < 500 ? 'USAGE' : 'RUNTIME', message: (error as Error).message },
     });
