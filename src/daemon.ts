@@ -12,6 +12,7 @@ import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
 import { buildApp } from './server/app.js';
+import { reloadTls } from './server/tls.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
@@ -223,7 +224,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
   }
   const address = app.server.address();
-  const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
+  const scheme = loaded.config.server.tls ? 'https' : 'http';
+  const url = typeof address === 'object' && address ? `${scheme}://${listen.host}:${address.port}` : '';
   await notifier.start();
   m.start(loaded.config.checks);
   rules.start(setup.groups);
@@ -280,6 +282,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         log.warn('storage and server.listen take effect on restart only');
       }
       scrubber.add(next.secretValues);
+      try {
+        if (reloadTls(app.server, next)) log.info('TLS certificate reloaded');
+      } catch (e) {
+        log.error({ err: describe(e) }, 'TLS certificate not reloaded; the old one stays in use');
+      }
       loaded = next;
       m.reload(next.config.checks);
       rules.reload(groups);

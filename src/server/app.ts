@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } f
 import { scrubberOf } from '../config/redact.js';
 import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
+import { closeSilentConnections } from './connections.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { backupRoutes } from './routes/backups.js';
@@ -19,6 +20,7 @@ import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
+import { tlsOptions } from './tls.js';
 
 const httpStatus: Partial<Record<VigilError['code'], number>> = {
   USAGE: 400,
@@ -44,10 +46,23 @@ export function buildApp(
   deps: AppDeps,
   options: { logger?: boolean | object; onRoute?: (route: RouteOptions) => void } = {},
 ): FastifyInstance {
+  const server = deps.config().config.server;
+  const tls = tlsOptions(deps.config());
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeout = Math.min(server.headers_timeout, server.request_timeout);
+  // Half-open connections are looked for this often: Node's default of 30 s lets a flood pile up.
+  const connections = {
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(500, Math.min(5000, headersTimeout / 2)),
+  };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
-    trustProxy: deps.config().config.server.trust_proxy,
+    trustProxy: server.trust_proxy,
+    keepAliveTimeout: server.keep_alive_timeout,
+    requestTimeout: server.request_timeout,
+    http: connections,
+    ...(tls ? { https: { ...tls, ...connections, handshakeTimeout: headersTimeout } } : {}),
     // A URL the router cannot decode (`/%c0%ae/`) is answered in Vigil's error shape, like any other.
     frameworkErrors: (error, _req, reply) => {
       void (reply as FastifyReply).code(400).send({
@@ -55,6 +70,9 @@ export function buildApp(
       });
     },
   });
+  // Past the cap, Node closes a new connection at once: a flood cannot take the descriptors checks need.
+  app.server.maxConnections = server.max_connections;
+  closeSilentConnections(app.server, headersTimeout, tls !== undefined);
   // First, so the route table it sees is complete: the authorization test walks every route from it.
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler((error, _req, reply) => {
