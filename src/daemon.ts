@@ -66,7 +66,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clock,
     write: (batch, samples) => store.record(batch, samples),
     scrub: (text) => scrubber.scrub(text),
-    onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
+    onError: (e, pending) =>
+      log.error({ err: describe(e), pending }, 'writing results failed; retrying with smaller batches'),
+    onDrop: (info) =>
+      log.error(info, 'results waiting for the store went over their bound; dropping the oldest'),
+    onRecovered: (info) => log.warn(info, 'writing results works again'),
   });
   const events = new EventHub();
   const notifier = new Notifier({
@@ -204,6 +208,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     routines,
     events,
     scrubber,
+    writes: () => buffer.failure,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });

@@ -8,6 +8,7 @@ import type { EventHub } from '../services/events.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
+import type { WriteFailure } from '../services/write-buffer.js';
 import type { Store } from '../store/store.js';
 import type { AuthDeps } from './auth.js';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   events?: EventHub;
   /** every secret the daemon has seen, across reloads; absent: the secrets of the config in force */
   scrubber?: Scrubber;
+  /** set while results cannot be written to the store: /health reports it */
+  writes?(): WriteFailure | undefined;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }
