@@ -242,4 +242,35 @@ routines:
     await new Promise<void>((r) => echo.close(() => r()));
     await new Promise<void>((r) => smtp.close(() => r()));
   }, 90_000);
+
+  it('no secret in the error messages of a config that is wrong in every secret place', async () => {
+    const config = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      config,
+      `storage: "\${ST}"
+notify:
+  - name: x
+    webhook: { url: "\${HOOK}" }
+server: { auth: { metrics: "\${M}" } }
+checks:
+  - name: a
+    http: { url: "\${U}", method: "\${MT}" }
+`,
+    );
+    const env = {
+      ST: 'mysql://u:SecretPw99@h/db',
+      HOOK: 'not a url SecretHook123',
+      M: 'SecretMetrics77',
+      U: 'ftp://x/SecretU55',
+      MT: 'SecretMethod66',
+    };
+    const validate = await cli(['validate', '--config', config], env);
+    expect(validate.code).toBe(2);
+    expect(validate.out).toMatch(/5 problems found/);
+    const check = await cli(['check', '--json', '--config', config], env);
+    for (const secret of ['SecretPw99', 'SecretHook123', 'SecretMetrics77', 'SecretU55', 'SecretMethod66']) {
+      expect(validate.out, secret).not.toContain(secret);
+      expect(check.out, secret).not.toContain(secret);
+    }
+  });
 });
