@@ -6,11 +6,13 @@ import { sessionManager } from './auth/sessions.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
 import type { LoadedConfig } from './config/loader.js';
+import { Scrubber } from './config/redact.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
 import { JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
+import { reloadTls } from './server/tls.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
 import { housekeepingJobs } from './services/housekeeping.js';
@@ -33,6 +35,8 @@ export interface DaemonOptions {
   env?: Record<string, string | undefined>;
   /** overrides server.listen, e.g. 127.0.0.1:0 in tests */
   listen?: string;
+  /** learns the config's secrets, for the logger's output; one is made when absent */
+  scrubber?: Scrubber;
 }
 
 export interface Daemon {
@@ -54,13 +58,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.logger;
   const setup = loadSetup(opts.configPath, opts.env ?? process.env);
   let loaded = setup.loaded;
+  const scrubber = (opts.scrubber ?? new Scrubber()).add(loaded.secretValues);
   const store = await openStore(loaded.config.storage);
   log.info({ store: redactUrl(loaded.config.storage), checks: loaded.config.checks.length }, 'store ready');
 
   const buffer = new WriteBuffer({
     clock,
     write: (batch, samples) => store.record(batch, samples),
-    onError: (e, pending) => log.error({ err: describe(e), pending }, 'writing results failed; will retry'),
+    scrub: (text) => scrubber.scrub(text),
+    onError: (e, pending) =>
+      log.error({ err: describe(e), pending }, 'writing results failed; retrying with smaller batches'),
+    onDrop: (info) =>
+      log.error(info, 'results waiting for the store went over their bound; dropping the oldest'),
+    onRecovered: (info) => log.warn(info, 'writing results works again'),
   });
   // The lateness histogram belongs to the metrics registry, made once the services exist.
   let observeLateness = (_seconds: number) => {};
@@ -218,6 +228,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     routines,
     jobs: runner,
     events,
+    scrubber,
+    writes: () => buffer.failure,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });
@@ -238,7 +250,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
   }
   const address = app.server.address();
-  const url = typeof address === 'object' && address ? `http://${listen.host}:${address.port}` : '';
+  const scheme = loaded.config.server.tls ? 'https' : 'http';
+  const url = typeof address === 'object' && address ? `${scheme}://${listen.host}:${address.port}` : '';
   await notifier.start();
   m.start(loaded.config.checks);
   rules.start(setup.groups);
@@ -280,6 +293,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         next.config.server.listen !== loaded.config.server.listen
       ) {
         log.warn('storage and server.listen take effect on restart only');
+      }
+      scrubber.add(next.secretValues);
+      try {
+        if (reloadTls(app.server, next)) log.info('TLS certificate reloaded');
+      } catch (e) {
+        log.error({ err: describe(e) }, 'TLS certificate not reloaded; the old one stays in use');
       }
       loaded = next;
       m.reload(next.config.checks);

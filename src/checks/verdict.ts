@@ -56,9 +56,7 @@ export function age(ms: number): string {
 }
 
 /** A connection URL with its password replaced, for targets and messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, '//$1:***@');
-}
+export { redactUrl } from '../config/redact.js';
 
 /** A driver's message with the URL's password taken out, should a driver ever echo it. */
 export function scrub(message: string, url: string): string {

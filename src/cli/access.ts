@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { generatePassword, hashPassword } from '../auth/password.js';
 import { isRole, type Role, roles } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';
 import { addUser } from '../auth/users.js';
+import { interpolate } from '../config/interpolate.js';
+import { readYaml } from '../config/loader.js';
 import { parseDuration } from '../core/duration.js';
 import { VigilError } from '../errors.js';
 import type { TokenRow } from '../store/auth.js';
+import { openStore, type Store } from '../store/store.js';
+import { configPath } from './config-path.js';
 import { type Io, table } from './output.js';
-import { actor, isoTime, withStore } from './with-store.js';
+import { actor, isoTime } from './with-store.js';
 
 /**
  * `vigil user …` and `vigil token …`: who may use the dashboard and the API.
@@ -18,6 +23,51 @@ function role(text: string | undefined, fallback: Role): Role {
   if (!isRole(r))
     throw new VigilError('USAGE', `--role ${r}: not a role`, { hint: `one of ${roles.join(', ')}` });
   return r;
+}
+
+interface StoreOpts {
+  config?: string;
+  /** the store's URL: then no config file is read at all */
+  storage?: string;
+}
+
+/**
+ * The store for access commands, from --storage, else from the config's
+ * `storage:` alone. Revoking a leaked token is an emergency: it must not wait
+ * for every other secret of the config to be exported into the shell.
+ */
+async function withAccessStore<T>(io: Io, opts: StoreOpts, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(opts.storage ?? storageOf(io, opts.config));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function storageOf(io: Io, config: string | undefined): string {
+  const file = configPath(io, config);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new VigilError('CONFIG_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`, {
+      hint: 'pass --storage <url> or --config <file>',
+      cause: e,
+    });
+  }
+  const { raw } = readYaml(text, file);
+  const storage = (raw as { storage?: unknown }).storage ?? 'sqlite:./vigil.db';
+  if (typeof storage !== 'string')
+    throw new VigilError('CONFIG_INVALID', `${file}: storage must be a URL`, {
+      hint: 'sqlite:<path> or postgres://…',
+    });
+  const { value, missing } = interpolate(storage, io.env);
+  if (missing.length)
+    throw new VigilError('CONFIG_INVALID', `storage: environment variable ${missing[0]} is not set`, {
+      hint: `export ${missing[0]}, or pass --storage <url>`,
+    });
+  return value;
 }
 
 const userName = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
@@ -36,7 +86,7 @@ async function readPassword(stdin: NodeJS.ReadableStream): Promise<string> {
 export async function userAddCommand(
   io: Io,
   name: string,
-  opts: { config?: string; role?: string; passwordStdin?: boolean },
+  opts: StoreOpts & { role?: string; passwordStdin?: boolean },
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
   if (!userName.test(name))
@@ -45,7 +95,7 @@ export async function userAddCommand(
     });
   const r = role(opts.role, 'viewer');
   const password = opts.passwordStdin ? await readPassword(stdin) : generatePassword();
-  return withStore(io, opts.config, async (store) => {
+  return withAccessStore(io, opts, async (store) => {
     if (!(await addUser(store, name, r, password, Date.now())))
       throw new VigilError('USER_EXISTS', `there is already a user "${name}"`, {
         hint: 'pick another name, or `vigil user remove` the old one first',
@@ -59,11 +109,11 @@ export async function userAddCommand(
 export async function userPasswdCommand(
   io: Io,
   name: string,
-  opts: { config?: string; passwordStdin?: boolean },
+  opts: StoreOpts & { passwordStdin?: boolean },
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
   const password = opts.passwordStdin ? await readPassword(stdin) : generatePassword();
-  return withStore(io, opts.config, async (store) => {
+  return withAccessStore(io, opts, async (store) => {
     if (!(await store.users.setPassword(name, await hashPassword(password))))
       throw new VigilError('NOT_FOUND', `no user "${name}"`, { hint: 'see `vigil user list`' });
     io.out(`password of ${name} changed`);
@@ -72,8 +122,8 @@ export async function userPasswdCommand(
   });
 }
 
-export async function userListCommand(io: Io, opts: { config?: string; json?: boolean }): Promise<number> {
-  return withStore(io, opts.config, async (store) => {
+export async function userListCommand(io: Io, opts: StoreOpts & { json?: boolean }): Promise<number> {
+  return withAccessStore(io, opts, async (store) => {
     const users = await store.users.list();
     if (opts.json) {
       io.out(
@@ -102,8 +152,8 @@ export async function userListCommand(io: Io, opts: { config?: string; json?: bo
   });
 }
 
-export async function userRemoveCommand(io: Io, name: string, opts: { config?: string }): Promise<number> {
-  return withStore(io, opts.config, async (store) => {
+export async function userRemoveCommand(io: Io, name: string, opts: StoreOpts): Promise<number> {
+  return withAccessStore(io, opts, async (store) => {
     if (!(await store.users.remove(name)))
       throw new VigilError('NOT_FOUND', `no user "${name}"`, { hint: 'see `vigil user list`' });
     io.out(`user ${name} removed and logged out; tokens they created stay until revoked (vigil token list)`);
@@ -114,7 +164,7 @@ export async function userRemoveCommand(io: Io, name: string, opts: { config?: s
 export async function tokenCreateCommand(
   io: Io,
   name: string,
-  opts: { config?: string; role?: string; expires?: string; json?: boolean },
+  opts: StoreOpts & { role?: string; expires?: string; json?: boolean },
 ): Promise<number> {
   let ttl: number | undefined;
   if (opts.expires !== undefined) {
@@ -123,7 +173,7 @@ export async function tokenCreateCommand(
       throw new VigilError('USAGE', `--expires ${opts.expires}: not a duration`, { hint: 'e.g. 90d, 1w' });
   }
   const r = role(opts.role, 'viewer');
-  return withStore(io, opts.config, async (store) => {
+  return withAccessStore(io, opts, async (store) => {
     const now = Date.now();
     const { token, row } = await createToken(
       store,
@@ -155,9 +205,9 @@ function tokenView(t: TokenRow) {
 
 export async function tokenListCommand(
   io: Io,
-  opts: { config?: string; json?: boolean; all?: boolean },
+  opts: StoreOpts & { json?: boolean; all?: boolean },
 ): Promise<number> {
-  return withStore(io, opts.config, async (store) => {
+  return withAccessStore(io, opts, async (store) => {
     const now = Date.now();
     const live = (t: TokenRow) => t.revoked_at === null && (t.expires_at === null || t.expires_at > now);
     const tokens = (await store.tokens.list()).filter((t) => opts.all || live(t));
@@ -182,12 +232,8 @@ export async function tokenListCommand(
   });
 }
 
-export async function tokenRevokeCommand(
-  io: Io,
-  idOrName: string,
-  opts: { config?: string },
-): Promise<number> {
-  return withStore(io, opts.config, async (store) => {
+export async function tokenRevokeCommand(io: Io, idOrName: string, opts: StoreOpts): Promise<number> {
+  return withAccessStore(io, opts, async (store) => {
     const n = await store.tokens.revoke(idOrName, Date.now());
     if (!n)
       throw new VigilError('NOT_FOUND', `no live token with id or name "${idOrName}"`, {

@@ -5,6 +5,7 @@ import type { BackupSource } from '../backup/types.js';
 import { backupView } from '../backup/view.js';
 import { type VerifyLevel, verifyLevels } from '../config/backups.js';
 import { loadConfig } from '../config/loader.js';
+import { redactUrl } from '../config/redact.js';
 import { systemClock } from '../core/clock.js';
 import { describe as describeError, VigilError } from '../errors.js';
 import { openStore, type Store } from '../store/store.js';
@@ -154,7 +155,9 @@ export async function backupRestoreCommand(
   return withService(io, opts, async (service) => {
     const b = await service.get(id);
     if (!opts.json)
-      io.err(`restoring ${b.job} ${b.id} (${new Date(b.startedAt).toISOString()}) into ${redact(opts.to)}…`);
+      io.err(
+        `restoring ${b.job} ${b.id} (${new Date(b.startedAt).toISOString()}) into ${redactUrl(opts.to)}…`,
+      );
     const what = await service.restore(b.id, opts.to, { force: opts.force });
     if (opts.json) io.out(JSON.stringify({ ok: true, id: b.id, job: b.job, result: what }, null, 2));
     else io.out(`${paint(io, 'ok', 'ok')}  ${what}`);
@@ -234,7 +237,6 @@ export function formatBytes(n: number): string {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-const redact = (s: string) => s.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 
 const staleRestoreTestMs = 35 * 86_400_000;
 

@@ -25,6 +25,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError();
   const cli: CliContext = { io, configOption, done: (c) => (code = c) };
+  const storageOption = [
+    '--storage <url>',
+    "the store's URL; then only it is needed, not the config's other secrets",
+  ] as const;
 
   program
     .command('up')
@@ -458,6 +462,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('add a user; Vigil makes a password and prints it once, unless --password-stdin')
     .argument('<name>')
     .option(...configOption)
+    .option(...storageOption)
     .option('--role <role>', 'viewer, operator or admin', 'viewer')
     .option('--password-stdin', 'read the password from the first line of stdin')
     .action(async (name: string, o) => {
@@ -467,6 +472,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command('list')
     .description('users with their role and last login')
     .option(...configOption)
+    .option(...storageOption)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       code = await (await access()).userListCommand(io, o);
@@ -476,6 +482,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description("set a user's password (a new one is made and printed once, unless --password-stdin)")
     .argument('<name>')
     .option(...configOption)
+    .option(...storageOption)
     .option('--password-stdin', 'read the password from the first line of stdin')
     .action(async (name: string, o) => {
       code = await (await access()).userPasswdCommand(io, name, o);
@@ -485,6 +492,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('remove a user and end their sessions')
     .argument('<name>')
     .option(...configOption)
+    .option(...storageOption)
     .action(async (name: string, o) => {
       code = await (await access()).userRemoveCommand(io, name, o);
     });
@@ -494,6 +502,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('create a token; it is printed once and only its hash is kept')
     .argument('<name>', 'what it is for, e.g. github-deploy')
     .option(...configOption)
+    .option(...storageOption)
     .option('--role <role>', 'viewer, operator or admin', 'viewer')
     .option('--expires <duration>', 'e.g. 90d (default: never)')
     .option('--json', 'machine-readable output')
@@ -504,6 +513,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command('list')
     .description('live tokens with their last use (the weekly access review)')
     .option(...configOption)
+    .option(...storageOption)
     .option('--all', 'include revoked and expired ones')
     .option('--json', 'machine-readable output')
     .action(async (o) => {
@@ -514,6 +524,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('revoke a token by id, or every live token with that name')
     .argument('<id-or-name>')
     .option(...configOption)
+    .option(...storageOption)
     .action(async (id: string, o) => {
       code = await (await access()).tokenRevokeCommand(io, id, o);
     });

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { Scrubber } from '../config/redact.js';
 import { startDaemon } from '../daemon.js';
 import { configPath } from './config-path.js';
 import type { Io } from './output.js';
@@ -13,15 +14,20 @@ export async function upCommand(
   opts: { config?: string; listen?: string; debug?: boolean },
 ): Promise<number> {
   // Synchronous writes: a daemon's few log lines must reach a pipe in order, and before exit.
+  const out = pino.destination({ fd: 1, sync: true });
+  // Every line passes the scrubber, which learns the config's secrets when the daemon loads it:
+  // whatever a driver or a receiver puts into an error, its secrets never reach the log.
+  const scrubber = new Scrubber();
   const logger = pino(
     { level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined },
-    pino.destination({ fd: 1, sync: true }),
+    { write: (line: string) => out.write(scrubber.scrub(line)) },
   );
   const daemon = await startDaemon({
     configPath: configPath(io, opts.config),
     logger,
     env: io.env,
     listen: opts.listen,
+    scrubber,
   });
   const exited = new Promise<number>((resolve) => {
     const stop = (signal: string) => {

@@ -9,6 +9,8 @@ export interface Interpolated {
   value: string;
   /** true when any part came from the environment: such values are secrets to redact */
   fromEnv: boolean;
+  /** the values taken from the environment, each a secret the scrubber must know */
+  secrets: string[];
   missing: string[];
 }
 
@@ -16,17 +18,17 @@ const reference = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export function interpolate(text: string, env: Env): Interpolated {
   const missing: string[] = [];
-  let fromEnv = false;
+  const secrets: string[] = [];
   const value = text.replace(reference, (whole, name: string | undefined, fallback: string | undefined) => {
     if (whole === '$${') return '${';
     const v = env[name!];
     if (v !== undefined && v !== '') {
-      fromEnv = true;
+      secrets.push(v);
       return v;
     }
     if (fallback !== undefined) return fallback;
     missing.push(name!);
     return '';
   });
-  return { value, fromEnv, missing };
+  return { value, fromEnv: secrets.length > 0, secrets, missing };
 }

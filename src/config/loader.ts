@@ -13,6 +13,8 @@ export interface LoadedConfig {
   config: VigilConfig;
   /** dotted paths whose values came from the environment; redacted wherever config is shown */
   secretPaths: readonly string[];
+  /** the values taken from the environment: Scrubber strips them from text shown, logged or stored */
+  secretValues: readonly string[];
   /** file:line:col of a path in the file, for problems found after validation (e.g. in PromQL) */
   where(path: readonly (string | number)[]): string;
 }
@@ -32,9 +34,9 @@ export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
 }
 
 export function parseConfig(text: string, file: string, env: Env = process.env): LoadedConfig {
-  const { source, raw, secretPaths, problems } = readYaml(text, file, env);
+  const { source, raw, secretPaths, secretValues, problems } = readYaml(text, file, env);
   const config = validateWith(configSchema, source, raw, problems);
-  return deepFreeze({ file, config, secretPaths, where: source.where });
+  return deepFreeze({ file, config, secretPaths, secretValues, where: source.where });
 }
 
 /** A parsed YAML document that can say where any path in it is: `file:line:col`. */
@@ -55,7 +57,13 @@ export function readYaml(
   file: string,
   env?: Env,
   opts: { textKeys?: readonly string[] } = {},
-): { source: YamlSource; raw: unknown; secretPaths: string[]; problems: ConfigProblem[] } {
+): {
+  source: YamlSource;
+  raw: unknown;
+  secretPaths: string[];
+  secretValues: string[];
+  problems: ConfigProblem[];
+} {
   const relative = path.relative(process.cwd(), file);
   const shown = relative && !relative.startsWith('..') ? relative : file;
   const tooDeep = nestingPastLimit(text);
@@ -87,6 +95,7 @@ export function readYaml(
   if (problems.length) throw invalid(problems);
 
   const secretPaths: string[] = [];
+  const secretValues = new Set<string>();
   if (env) {
     visit(doc, {
       Scalar(_key, node, ancestry) {
@@ -102,6 +111,7 @@ export function readYaml(
           });
         }
         if (result.fromEnv) secretPaths.push(dotted);
+        for (const v of result.secrets) secretValues.add(v);
         node.value = result.value;
       },
     });
@@ -136,7 +146,7 @@ export function readYaml(
       hint: 'check YAML anchors (&a) and aliases (*a)',
     });
   }
-  return { source, raw: raw ?? {}, secretPaths, problems };
+  return { source, raw: raw ?? {}, secretPaths, secretValues: [...secretValues], problems };
 }
 
 const maxNesting = 256;

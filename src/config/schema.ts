@@ -9,6 +9,7 @@ import { changesSchema, checkChanges } from './changes.js';
 import { maintenanceSchema } from './maintenance.js';
 import { querySchema } from './query.js';
 import { checkRoutines, routinesSchema } from './routines.js';
+import { serverSchema } from './server.js';
 import { checkStatusPage, statusPageSchema } from './status-page.js';
 import { cron, duration, labelsSchema, maxTimerWait, timeZone } from './types.js';
 
@@ -89,26 +90,7 @@ const storageSchema = z.string().refine((s) => /^sqlite:/.test(s) || /^postgres(
 export const configSchema = z
   .strictObject({
     storage: storageSchema.default('sqlite:./vigil.db'),
-    server: z
-      .strictObject({
-        listen: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'listen is host:port, e.g. 127.0.0.1:8080')
-          .default('127.0.0.1:8080'),
-        /** behind a reverse proxy: trust X-Forwarded-For/-Proto (login limits per client, Secure cookies) */
-        trust_proxy: z.boolean().default(false),
-        auth: z
-          .strictObject({
-            /** a browser session ends after this long without use */
-            session_ttl: duration({ min: 60_000 }).prefault('12h'),
-            /** `token`: /metrics needs an API token (Authorization: Bearer …) like the API */
-            metrics: z.enum(['public', 'token']).default('public'),
-            /** failed and successful login attempts allowed per client address and minute */
-            login_attempts_per_minute: z.number().int().min(1).max(1000).default(10),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
+    server: serverSchema.prefault({}),
     scheduler: z
       .strictObject({
         /** runs in flight at once; slow checks may use at most half of them */

@@ -4,6 +4,7 @@ import { chown, lstat, open, readdir, rename, stat, unlink } from 'node:fs/promi
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 import { describe, VigilError } from '../errors.js';
 import type { RotateOptions } from './rotate-config.js';
 
@@ -145,6 +146,9 @@ export async function rotateFile(
     overflow = overflow.map((n) => path.join(targetDir, n));
   }
 
+  // keep: 0 is logrotate's `rotate 0`: the old contents are moved aside and removed, none kept.
+  if (opts.keep === 0) overflow.push(opts.dateext ? path.basename(fresh) : fresh);
+
   // 2. Shift, then move the live file aside (or copy and truncate it).
   for (const [from, to] of moves) await ops.rename(from, to);
   if (opts.mode === 'copytruncate') await ops.copytruncate(file, fresh);
@@ -157,7 +161,9 @@ export async function rotateFile(
   // 3. Compress this rotation's file, or (delay_compress) the previous one.
   if (opts.compress) {
     const target = opts.delay_compress ? previousUncompressed(names, base, opts, targetDir, moves) : fresh;
-    if (target && !overflow.includes(target)) await ops.compress(target, target + cext, opts.compress);
+    // (overflow holds names for dateext, paths otherwise)
+    const dropped = target && (overflow.includes(target) || overflow.includes(path.basename(target)));
+    if (target && !dropped) await ops.compress(target, target + cext, opts.compress);
   }
 
   // 4. Only now delete what falls beyond keep and max_age.
@@ -454,4 +460,21 @@ function failed(file: string, e: unknown): VigilError {
     hint: 'check permissions and free space; the rotation was not recorded and will be retried',
     cause: e,
   });
+}
+
+/**
+ * The files a configured `path` names now: the path itself, or what a glob
+ * matches. A glob matching nothing is an error unless `missing_ok`, as
+ * logrotate reports `stat of /var/log/app/*.log failed` for it; a typo in a
+ * pattern must not pass silently for months.
+ */
+export function logFiles(pattern: string, opts: { missing_ok: boolean }, cwd?: string): string[] {
+  if (!isDynamicPattern(pattern)) return [pattern];
+  const files = globSync(pattern, { absolute: true, onlyFiles: true, cwd }).sort();
+  if (!files.length && !opts.missing_ok) {
+    throw new VigilError('LOG_NOT_FOUND', `${pattern} matches no file`, {
+      hint: 'fix the pattern, or set missing_ok: true if the files appear later',
+    });
+  }
+  return files;
 }

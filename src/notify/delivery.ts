@@ -15,6 +15,8 @@ export interface DeliverySettings {
   workers: number;
   /** idle workers look for work queued by other processes this often */
   pollIntervalMs?: number;
+  /** strips the config's secrets from an error before it is stored or logged: receivers echo requests */
+  scrub?(text: string): string;
 }
 
 export type DeliveryResult = 'delivered' | 'retry' | 'dead';
@@ -188,7 +190,7 @@ export class DeliveryWorkers {
         result = 'delivered';
       } catch (e) {
         const de = e instanceof DeliveryError ? e : new DeliveryError(describe(e), true);
-        error = de.message;
+        error = settings.scrub ? settings.scrub(de.message) : de.message;
         statusCode = de.statusCode;
         result = de.retry ? 'retry' : 'dead';
       }

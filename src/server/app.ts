@@ -1,6 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
+import { scrubberOf } from '../config/redact.js';
 import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
+import { closeSilentConnections } from './connections.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { backupRoutes } from './routes/backups.js';
@@ -19,14 +21,42 @@ import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
 import { webRoutes } from './routes/web.js';
+import { tlsOptions } from './tls.js';
 
 /** The HTTP face of Vigil, built without listening so tests use `inject()`. */
-export function buildApp(deps: AppDeps, options: { logger?: boolean | object } = {}): FastifyInstance {
+export function buildApp(
+  deps: AppDeps,
+  options: { logger?: boolean | object; onRoute?: (route: RouteOptions) => void } = {},
+): FastifyInstance {
+  const server = deps.config().config.server;
+  const tls = tlsOptions(deps.config());
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeout = Math.min(server.headers_timeout, server.request_timeout);
+  // Half-open connections are looked for this often: Node's default of 30 s lets a flood pile up.
+  const connections = {
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(500, Math.min(5000, headersTimeout / 2)),
+  };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
-    trustProxy: deps.config().config.server.trust_proxy,
+    trustProxy: server.trust_proxy,
+    keepAliveTimeout: server.keep_alive_timeout,
+    requestTimeout: server.request_timeout,
+    http: connections,
+    ...(tls ? { https: { ...tls, ...connections, handshakeTimeout: headersTimeout } } : {}),
+    // A URL the router cannot decode (`/%c0%ae/`) is answered in Vigil's error shape, like any other.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({
+        error: { code: 'USAGE', message: error.message, hint: 'check the URL: its %-escapes are not valid' },
+      });
+    },
   });
+  // Past the cap, Node closes a new connection at once: a flood cannot take the descriptors checks need.
+  app.server.maxConnections = server.max_connections;
+  closeSilentConnections(app.server, headersTimeout, tls !== undefined);
+  // First, so the route table it sees is complete: the authorization test walks every route from it.
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler((error, _req, reply) => {
     if (error instanceof VigilError) {
       return reply
@@ -34,10 +64,25 @@ export function buildApp(deps: AppDeps, options: { logger?: boolean | object } =
         .send({ error: { code: error.code, message: error.message, hint: error.hint } });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) {
+      // the rate limiter's own error: the documented code, and when to try again
+      return reply.status(429).send({
+        error: {
+          code: 'TOO_MANY_REQUESTS',
+          message: (error as Error).message,
+          hint: 'wait a minute before trying again',
+        },
+      });
+    }
     return reply.status(status).send({
       error: { code: status < 500 ? 'USAGE' : 'RUNTIME', message: (error as Error).message },
     });
   });
+  // The last line of defence for secrets: whatever a route answers passes the config's scrubber,
+  // so a value interpolated from the environment cannot leave through a message or a target.
+  app.addHook('onSend', async (_req, _reply, payload) =>
+    typeof payload === 'string' ? (deps.scrubber ?? scrubberOf(deps.config())).scrub(payload) : payload,
+  );
   if (deps.auth) registerAuth(app, deps.auth);
   app.register(healthRoutes(deps));
   app.register(metricsRoutes(deps));

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
+import type { Scrubber } from '../config/redact.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { JobStatus } from '../scheduler/job-runner.js';
@@ -8,6 +9,7 @@ import type { EventHub } from '../services/events.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
+import type { WriteFailure } from '../services/write-buffer.js';
 import type { Store } from '../store/store.js';
 import type { AuthDeps } from './auth.js';
 
@@ -35,6 +37,10 @@ export interface AppDeps {
   events?: EventHub;
   /** the daemon's job runner, for `/api/v1/jobs`; absent in tests of other parts */
   jobs?: { list(): JobStatus[] };
+  /** every secret the daemon has seen, across reloads; absent: the secrets of the config in force */
+  scrubber?: Scrubber;
+  /** set while results cannot be written to the store: /health reports it */
+  writes?(): WriteFailure | undefined;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/loader.js';
+import { scrubberOf } from '../config/redact.js';
 import { compileNotify } from '../notify/config.js';
 import type { NotifierSettings } from './notifier.js';
 
@@ -18,6 +19,7 @@ export function notifierSettings(loaded: LoadedConfig): NotifierSettings {
         giveUpAfterMs: c.notifications.give_up_after,
         workers: c.notifications.workers,
         pollIntervalMs: c.notifications.poll_interval,
+        scrub: (text) => scrubberOf(loaded).scrub(text),
       },
       incidents: {
         enabled: c.incidents.enabled,

@@ -69,7 +69,20 @@ export function ownMetrics(parts: {
     'Results dropped because the store was unavailable for too long',
     () => parts.buffer.dropped,
   );
+  counter(
+    'vigil_samples_dropped_total',
+    'Samples dropped because the store was unavailable for too long',
+    () => parts.buffer.droppedSamples,
+  );
   gauge('vigil_results_pending', 'Results waiting to be written', () => parts.buffer.pending);
+  gauge(
+    'vigil_results_pending_bytes',
+    'About how much memory the results and samples waiting to be written take',
+    () => parts.buffer.pendingBytes,
+  );
+  gauge('vigil_store_write_failing', 'Whether writing results to the store fails (1) or not (0)', () =>
+    parts.buffer.failure ? 1 : 0,
+  );
   new Gauge({
     name: 'vigil_rule_evaluation_failed',
     help: 'Whether the last evaluation of a rule failed (1) or not (0); the error is in /api/v1/rules',

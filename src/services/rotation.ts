@@ -1,7 +1,6 @@
-import { globSync, isDynamicPattern } from 'tinyglobby';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
-import { type RotationResult, rotateFile } from '../logs/rotate.js';
+import { logFiles, type RotationResult, rotateFile } from '../logs/rotate.js';
 import type { LogEntry } from '../logs/rotate-config.js';
 import { HOUSEKEEPING, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 
@@ -24,9 +23,14 @@ export async function rotateAll(
   const errors: { file: string; error: unknown }[] = [];
   for (const entry of entries) {
     if (!entry.rotate) continue;
-    const files = isDynamicPattern(entry.path)
-      ? globSync(entry.path, { absolute: true, onlyFiles: true, cwd: deps.cwd }).sort()
-      : [entry.path];
+    let files: string[];
+    try {
+      // A glob that matches nothing is an error unless missing_ok, as logrotate reports it.
+      files = logFiles(entry.path, entry.rotate, deps.cwd);
+    } catch (error) {
+      errors.push({ file: entry.path, error });
+      continue;
+    }
     for (const file of files) {
       try {
         results.push(

@@ -59,13 +59,17 @@ export function usersRepo(db: Kysely<Tables>) {
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
     },
+    /** sets the password and ends the user's sessions: a new password is often a reaction to a leaked one */
     async setPassword(name: string, passwordHash: string): Promise<boolean> {
-      const r = await db
-        .updateTable('users')
-        .set({ password_hash: passwordHash })
-        .where('name', '=', name)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      return db.transaction().execute(async (tx) => {
+        const r = await tx
+          .updateTable('users')
+          .set({ password_hash: passwordHash })
+          .where('name', '=', name)
+          .executeTakeFirst();
+        await tx.deleteFrom('sessions').where('user_name', '=', name).execute();
+        return Number(r.numUpdatedRows) > 0;
+      });
     },
     async loggedIn(name: string, now: number): Promise<void> {
       await db.updateTable('users').set({ last_login_at: now }).where('name', '=', name).execute();

@@ -1,5 +1,6 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import type { CheckResult } from '../checks/types.js';
+import { redactUrl } from '../config/redact.js';
 import { describe, VigilError } from '../errors.js';
 import { alertsRepo } from './alerts.js';
 import { sessionsRepo, tokensRepo, usersRepo } from './auth.js';
@@ -176,6 +177,4 @@ function storeError(url: string, e: unknown): VigilError {
 }
 
 /** Passwords in URLs never reach a log line or an error message. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
-}
+export { redactUrl };

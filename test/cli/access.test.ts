@@ -121,4 +121,42 @@ describe('vigil token', () => {
     expect((await run(dir, 'token', 'revoke', id)).code).toBe(2);
     expect((await run(dir, 'token', 'create', 'x', '--expires', 'soon')).code).toBe(2);
   });
+
+  it('revokes with the store URL alone, while the config names secrets that are not exported', async () => {
+    const dir = project();
+    const storage = `sqlite:${path.join(dir, 'vigil.db')}`;
+    writeFileSync(
+      path.join(dir, 'vigil.yaml'),
+      `storage: ${storage}\nnotify:\n  - name: pager\n    pagerduty: { routing_key: "\${PD_KEY}" }\n`,
+    );
+    const token = await withStoreOf(dir, async (store) => {
+      const { createToken } = await import('../../src/auth/tokens.js');
+      return (
+        await createToken(store, { name: 'leaked', owner: 'x', role: 'admin', expiresAt: null }, Date.now())
+      ).token;
+    });
+    // PD_KEY is not set: the whole config would not load, but revocation needs only storage:
+    const fromConfig = await run(dir, 'token', 'list', '--json');
+    expect(fromConfig.code, fromConfig.err).toBe(0);
+    const c = captureIo(dir, {});
+    const code = await main(['node', 'vigil', 'token', 'revoke', 'leaked', '--storage', storage], c.io);
+    expect(code, c.stderr()).toBe(0);
+    expect(c.stdout()).toBe('1 token revoked');
+    await withStoreOf(dir, async (store) => expect(await authenticateToken(store, token)).toBeUndefined());
+  });
+
+  it("ends the user's sessions when the password changes", async () => {
+    const dir = project();
+    const password = /password: (\S+)/.exec((await run(dir, 'user', 'add', 'olga')).out)![1]!;
+    const id = await withStoreOf(dir, async (store) => {
+      const s = sessionManager(store, 60_000);
+      const done = (await s.login('olga', password, Date.now()))!;
+      expect(await s.get(done.id, Date.now())).toBeDefined();
+      return done.id;
+    });
+    expect((await run(dir, 'user', 'passwd', 'olga')).code).toBe(0);
+    await withStoreOf(dir, async (store) =>
+      expect(await sessionManager(store, 60_000).get(id, Date.now())).toBeUndefined(),
+    );
+  });
 });

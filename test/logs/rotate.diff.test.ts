@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { formatDate, rotateFile } from '../../src/logs/rotate.js';
+import { formatDate, logFiles, rotateFile } from '../../src/logs/rotate.js';
 import { rotateSchema } from '../../src/logs/rotate-config.js';
 
 /**
@@ -179,12 +179,50 @@ const scenarios: Scenario[] = [
     dirs: ['old'],
   },
   {
+    name: 'keep 0 keeps no rotated file',
+    files: { 'app.log': { content: lines(5, 'live') } },
+    vigil: { max_size: 10, keep: 0 },
+    logrotate: ['size 10', 'rotate 0', 'create'],
+  },
+  {
+    name: 'keep 0 with compress and dateext',
+    files: { 'app.log': { content: lines(5, 'live') } },
+    vigil: { max_size: 10, keep: 0, compress: 'gzip', dateext: true },
+    logrotate: ['size 10', 'rotate 0', 'compress', 'dateext', 'create'],
+  },
+  {
+    name: 'keep 0 with copytruncate',
+    files: { 'app.log': { content: lines(5, 'live') } },
+    vigil: { max_size: 10, keep: 0, mode: 'copytruncate' },
+    logrotate: ['size 10', 'rotate 0', 'copytruncate'],
+  },
+  {
     name: 'keep 1 with delay_compress',
     files: { 'app.log': { content: lines(5, 'live') }, 'app.log.1': { content: 'one\n' } },
     vigil: { max_size: 10, keep: 1, compress: 'gzip', delay_compress: true },
     logrotate: ['size 10', 'rotate 1', 'compress', 'delaycompress', 'create'],
   },
 ];
+
+describe.skipIf(!logrotate)('a glob that matches nothing: Vigil and logrotate agree', () => {
+  it.each([false, true])('missing_ok: %s', (missingOk) => {
+    const dir = path.join(root, `empty-glob-${missingOk}`);
+    mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    const pattern = path.join(dir, 'logs', '*.log');
+    const conf = path.join(dir, 'conf');
+    writeFileSync(conf, `${pattern} {\n  rotate 1\n  size 1\n${missingOk ? '  missingok\n' : ''}}\n`);
+    const peer = spawnSync(logrotate!, ['-s', path.join(dir, 'state'), conf], { encoding: 'utf8' });
+    const opts = rotateSchema.parse({ max_size: 1, keep: 1, missing_ok: missingOk });
+    if (missingOk) {
+      expect(peer.status).toBe(0);
+      expect(logFiles(pattern, opts)).toEqual([]);
+    } else {
+      expect(peer.status).not.toBe(0);
+      expect(peer.stderr).toMatch(/No such file/);
+      expect(() => logFiles(pattern, opts)).toThrow(/matches no file/);
+    }
+  });
+});
 
 function lay(dir: string, s: Scenario) {
   mkdirSync(dir, { recursive: true, mode: 0o755 });

@@ -209,6 +209,23 @@ describe('login, roles and API tokens', () => {
     }
     expect(codes.slice(0, 5).every((c) => c === 401)).toBe(true);
     expect(codes.at(-1)).toBe(429);
+    const limited = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '10.9.9.9',
+      payload: { user: 'olga', password: 'again' },
+    });
+    expect(limited.json()).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS', hint: expect.any(String) } });
+  });
+
+  it("answers a URL it cannot decode in Vigil's error shape", async () => {
+    for (const url of ['/%c0%ae/', '/api/v1/%c0%ae', '/%E0%A4%A']) {
+      const r = await app.inject(url);
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json(), url).toEqual({
+        error: { code: 'USAGE', message: expect.any(String), hint: expect.any(String) },
+      });
+    }
   });
 
   it('sends security headers with a CSP that allows no inline script', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Registry } from 'prom-client';
 import { sessionManager } from '../../src/auth/sessions.js';
 import type { LoadedConfig } from '../../src/config/loader.js';
@@ -24,27 +24,36 @@ export function testApp(
     clock: FakeClock;
     config: LoadedConfig | (() => LoadedConfig);
     login?: true | (() => Partial<AuthSettings>);
+    onRoute?: (route: RouteOptions) => void;
   } & Partial<Omit<AppDeps, 'store' | 'clock' | 'config' | 'auth'>>,
 ): FastifyInstance {
-  const { store, clock, config, login, ...rest } = o;
+  const { store, clock, config, login, onRoute, ...rest } = o;
   const settings = (): AuthSettings => ({
     metrics: 'public',
     loginAttemptsPerMinute: 5,
     sessionTtlMs: 3_600_000,
     ...(typeof login === 'function' ? login() : {}),
   });
-  return buildApp({
-    ...(login
-      ? { auth: { store, sessions: sessionManager(store, 3_600_000), now: () => clock.now(), settings } }
-      : {}),
-    store,
-    clock,
-    config: typeof config === 'function' ? config : () => config,
-    monitor: new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 }),
-    rules: new RuleService({ clock, queryable: store.queryable, record: () => {}, onTransitions: () => {} }),
-    queryable: store.queryable,
-    metrics: new Registry(),
-    version: '0.0.0-test',
-    ...rest,
-  });
+  return buildApp(
+    {
+      ...(login
+        ? { auth: { store, sessions: sessionManager(store, 3_600_000), now: () => clock.now(), settings } }
+        : {}),
+      store,
+      clock,
+      config: typeof config === 'function' ? config : () => config,
+      monitor: new Monitor({ clock, heartbeats: store.heartbeats, record: () => {}, concurrency: 4 }),
+      rules: new RuleService({
+        clock,
+        queryable: store.queryable,
+        record: () => {},
+        onTransitions: () => {},
+      }),
+      queryable: store.queryable,
+      metrics: new Registry(),
+      version: '0.0.0-test',
+      ...rest,
+    },
+    onRoute ? { onRoute } : {},
+  );
 }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { checkKinds } from '../../checks/registry.js';
 import type { CheckKind } from '../../checks/types.js';
-import { redact } from '../../config/redact.js';
+import type { LoadedConfig } from '../../config/loader.js';
+import { redact, scrubberOf } from '../../config/redact.js';
 import type { CheckConfig } from '../../config/schema.js';
 import { parseDuration } from '../../core/duration.js';
 import { VigilError } from '../../errors.js';
@@ -26,11 +27,12 @@ export const checkRoutes =
 
     app.get('/checks', async () => {
       const states = new Map((await deps.store.checks.all()).map((s) => [s.name, s]));
+      const loaded = deps.config();
       return {
-        checks: deps.config().config.checks.map((c) => {
+        checks: loaded.config.checks.map((c) => {
           const last = states.get(c.name)?.last;
           return {
-            ...describeCheck(c),
+            ...describeCheck(c, loaded),
             status: last?.status ?? 'pending',
             message: last?.message ?? null,
             lastRunAt: last ? new Date(last.at).toISOString() : null,
@@ -44,7 +46,7 @@ export const checkRoutes =
       const { check, index } = find(req.params.name);
       const loaded = deps.config();
       return {
-        ...describeCheck(check),
+        ...describeCheck(check, loaded),
         config: { [check.kind]: redact(check.spec, loaded, `checks.${index}.${check.kind}`) },
       };
     });
@@ -99,12 +101,13 @@ export const checkRoutes =
     });
   };
 
-function describeCheck(c: CheckConfig) {
+function describeCheck(c: CheckConfig, loaded: LoadedConfig) {
   const kind = checkKinds[c.kind] as CheckKind<unknown>;
   return {
     name: c.name,
     kind: c.kind,
-    target: redactTarget(kind.target(c.spec)),
+    // a target is made of config values: the secrets in them are shown as in `config`, as ***
+    target: scrubberOf(loaded).scrub(kind.target(c.spec)),
     labels: c.labels,
     schedule:
       c.schedule.type === 'every'
@@ -113,8 +116,6 @@ function describeCheck(c: CheckConfig) {
     timeoutMs: c.timeoutMs,
   };
 }
-
-const redactTarget = (t: string) => t.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, '//$1:***@');
 
 function availabilityBody(
   row: { runs: number; up: number; ratio: number | null; avgDurationMs: number | null } | undefined,
