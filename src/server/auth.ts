@@ -74,7 +74,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       });
     }
     const { principal, csrf } = found;
-    const right: Right = wanted ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'operate');
+    // No route matched: a login suffices to learn it is a 404, whatever the method.
+    const unmatched = req.routeOptions.url === undefined;
+    const right: Right =
+      wanted ?? (unmatched || req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'operate');
     if (!can(principal.role, right)) {
       throw new VigilError(
         'FORBIDDEN',

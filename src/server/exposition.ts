@@ -7,6 +7,11 @@ export interface ExposedSample {
   name: string;
   labels?: Readonly<Record<string, string>>;
   value: number;
+  /** the family's TYPE and HELP as a scraped target exposed them; Vigil's own when absent */
+  type?: 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+  help?: string;
+  /** the family a `_bucket`, `_sum` or `_count` series belongs to, when it is not `name` */
+  family?: string;
 }
 
 export function renderSamples(samples: readonly ExposedSample[]): string {
