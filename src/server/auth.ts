@@ -147,8 +147,8 @@ async function identify(
 ): Promise<{ principal: Principal; csrf?: string } | undefined> {
   const header = req.headers.authorization;
   if (header) {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = m ? await authenticateToken(deps.store, m[1]!, deps.now()) : undefined;
+    const token = bearerOrBasic(header);
+    const principal = token ? await authenticateToken(deps.store, token, deps.now()) : undefined;
     return principal && { principal };
   }
   const id = req.cookies[sessionCookie];
@@ -162,4 +162,19 @@ async function identify(
     });
   }
   return { principal: session.principal, csrf: session.csrf };
+}
+
+/**
+ * The API token of `Bearer <token>`, or the password of Basic auth: clients
+ * that only know a URL's user:password (promtool, many Prometheus tools) send
+ * the token as the password; the user name is not read.
+ */
+function bearerOrBasic(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }

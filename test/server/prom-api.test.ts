@@ -180,6 +180,17 @@ describe("Prometheus's read API, as promtool and Grafana call it", () => {
     expect(mod.json().data.result[1]).toBe('3');
   });
 
+  it("takes the token as a Basic auth password, as promtool sends a URL's user:password", async () => {
+    const basic = (userPass: string) =>
+      app.inject({
+        url: '/api/v1/labels',
+        headers: { authorization: `Basic ${Buffer.from(userPass).toString('base64')}` },
+      });
+    expect((await basic(`promtool:${viewer}`)).statusCode).toBe(200);
+    expect((await basic('promtool:vigil_nope_nope')).statusCode).toBe(401);
+    expect((await basic(`${viewer}:`)).statusCode).toBe(401);
+  });
+
   it('lets a viewer read by POST, and answers an unknown route 404 whatever the method', async () => {
     for (const url of ['/api/v1/labels', '/api/v1/series?match[]=up', '/api/v1/query?query=up']) {
       expect((await call('POST', url)).statusCode, url).toBe(200);
