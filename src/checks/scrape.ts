@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { z } from 'zod';
 import { describe } from '../errors.js';
+import { familyResolver } from '../metrics/exposition/families.js';
 import {
   ExpositionError,
   type ExpositionFormat,
@@ -99,15 +100,24 @@ export const scrapeCheck: CheckKind<ScrapeSpec> = {
     let count = 0;
     const honor = spec.honor_labels;
     try {
-      count = scanExposition(
+      const scanned = scanExposition(
         res.body,
-        (name, labels, value) => {
+        (name, labels, value, ts) => {
           if (samples.length < spec.max_samples) {
-            samples.push({ name, labels: withTargetLabels(labels, target, honor), value });
+            // The exposition's own timestamp is kept, as Prometheus's honor_timestamps does by default.
+            const sample: Sample = { name, labels: withTargetLabels(labels, target, honor), value };
+            if (ts !== undefined) sample.ts = ts;
+            samples.push(sample);
           }
         },
         { format },
-      ).samples;
+      );
+      count = scanned.samples;
+      const metaOf = familyResolver(scanned.families);
+      for (const s of samples) {
+        const meta = metaOf(s.name);
+        if (meta) s.meta = meta;
+      }
     } catch (e) {
       // The parser throws nothing else; a kind reports failures rather than throwing them.
       if (!(e instanceof ExpositionError)) return fail(`could not read the exposition: ${describe(e)}`);

@@ -18,12 +18,9 @@ const ownHelp: Readonly<Record<string, string>> = {
 };
 
 /** The type and help a family is exposed with: the scraped TYPE and HELP when known, Vigil's own otherwise. */
-export function familyOf(s: Pick<ExposedSample, 'name' | 'type' | 'help'>): {
-  type: MetricType;
-  help: string;
-} {
-  const type = s.type ?? (s.name.endsWith('_total') ? 'counter' : 'gauge');
-  const help = s.help ?? ownHelp[s.name] ?? `${s.name}, as Vigil's checks last reported it.`;
+export function familyOf(s: Pick<ExposedSample, 'name' | 'meta'>): { type: MetricType; help: string } {
+  const type = s.meta?.type ?? (s.name.endsWith('_total') ? 'counter' : 'gauge');
+  const help = s.meta?.help || (ownHelp[s.name] ?? `${s.name}, as Vigil's checks last reported it.`);
   return { type, help };
 }
 
@@ -37,9 +34,9 @@ export function seriesMetadata(
 ): Record<string, { type: MetricType; help: string; unit: string }[]> {
   const out = new Map<string, { type: MetricType; help: string; unit: string }[]>();
   for (const s of latest) {
-    const name = s.family ?? s.name;
+    const name = s.meta?.family ?? s.name;
     if (out.has(name)) continue;
-    const { type, help } = familyOf(s);
+    const { type, help } = familyOf({ name, meta: s.meta });
     out.set(name, [{ type, help, unit: '' }]);
   }
   return Object.fromEntries(out);

@@ -39,7 +39,8 @@ describe.skipIf(missing && process.env.CI !== 'true')('promtool against vigil up
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-promtool-'));
   const config = path.join(dir, 'vigil.yaml');
-  const stamp = Date.now() - 48_000;
+  // whole seconds: promtool prints the timestamp() result in %g-like form
+  const stamp = Math.floor(Date.now() / 1000) * 1000 - 48_000;
   let target: http.Server;
   let url: string;
   /** promtool 2.42 has no --http.config.file: the token goes as the password of the URL */
@@ -128,6 +129,29 @@ describe.skipIf(missing && process.env.CI !== 'true')('promtool against vigil up
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['demo']);
+  });
+
+  it('check metrics on Vigil /metrics prints no line: scraped TYPE and HELP kept, own series have HELP', async () => {
+    const text = await fetch(`${url}/metrics`).then((r) => r.text());
+    expect(text).toContain('# TYPE demo_jobs_total counter');
+    expect(text).toContain('# TYPE demo_latency_seconds histogram');
+    expect(text).toMatch(/^# HELP up /m);
+    expect(text).toMatch(/^# HELP check_duration_seconds /m);
+    const r = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = execFile(promtool, ['check', 'metrics'], { timeout: 15_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+      );
+      child.stdin!.end(text);
+    });
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it("keeps the exposition's own timestamps, as Prometheus's honor_timestamps does", async () => {
+    const r = await run(['query', 'instant', authed, 'timestamp(demo_stamped_seconds)']);
+    expect(r.code).toBe(0);
+    const seconds = Number(/=> (\S+) @/.exec(r.stdout)?.[1]);
+    expect(seconds).toBe(stamp / 1000);
   });
 
   it('a parse error comes back in Prometheus form', async () => {

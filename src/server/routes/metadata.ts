@@ -100,7 +100,7 @@ export const metadataRoutes =
       const metric = param(req, 'metric');
       // The latest samples know scraped TYPE and HELP; the store knows every name that can be queried.
       const latest: readonly ExposedSample[] = deps.monitor.latestSamples();
-      const members = new Set(latest.filter((l) => l.family).map((l) => l.name));
+      const members = new Set(latest.filter((l) => l.meta).map((l) => l.name));
       const stored = (await deps.store.samples.series())
         .map((l) => ({ name: l.__name__ ?? '', value: 0 }))
         .filter((l) => l.name && !members.has(l.name));
