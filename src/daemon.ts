@@ -13,6 +13,7 @@ import { enqueueAnnouncement } from './notify/announce.js';
 import { buildApp } from './server/app.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
+import { ExternalAlerts } from './services/external-alerts.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
@@ -197,6 +198,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onHeartbeat: (name) => m.runNow(name),
     routines,
     events,
+    externalAlerts: new ExternalAlerts({
+      clock,
+      observe: (g, ts, alerts) => notifier.observe(g, ts, alerts),
+    }),
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { EventHub } from '../services/events.js';
+import type { ExternalAlerts } from '../services/external-alerts.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   onHeartbeat?(check: string): Promise<CheckResult | undefined>;
   /** live events for `/api/v1/events`; absent in tests of other parts */
   events?: EventHub;
+  /** alerts posted in by another Prometheus or Alertmanager; absent: refused with 503 */
+  externalAlerts?: ExternalAlerts;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }
