@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
+import { registerNotifyTest } from './notify-test.js';
 import { type Io, printError } from './output.js';
 
 export const processIo: Io = {
@@ -517,6 +518,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (id: string, o) => {
       code = await (await access()).tokenRevokeCommand(io, id, o);
     });
+  registerNotifyTest(program, io, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(changeVersionFlag(argv));
