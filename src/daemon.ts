@@ -15,6 +15,7 @@ import { buildApp } from './server/app.js';
 import { reloadTls } from './server/tls.js';
 import { BackupScheduler } from './services/backups.js';
 import { EventHub } from './services/events.js';
+import { ExternalAlerts } from './services/external-alerts.js';
 import { housekeepingJobs } from './services/housekeeping.js';
 import { MaintenanceScheduler } from './services/maintenance.js';
 import { Monitor } from './services/monitor.js';
@@ -230,6 +231,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     events,
     scrubber,
     writes: () => buffer.failure,
+    externalAlerts: new ExternalAlerts({
+      clock,
+      observe: (g, ts, alerts) => notifier.observe(g, ts, alerts),
+    }),
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });

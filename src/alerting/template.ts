@@ -258,8 +258,12 @@ const functions: Record<string, (...args: unknown[]) => unknown> = {
   humanize1024: (v) => humanize(num(v), 1024, ['', 'ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi'], ['']),
   humanizePercentage: (v) => `${sig4(num(v) * 100)}%`,
   humanizeDuration: (v) => humanizeDuration(num(v)),
+  // Go's Time.String(): the fraction of a second without trailing zeros, none when whole.
   humanizeTimestamp: (v) =>
-    new Date(num(v) * 1000).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'),
+    new Date(num(v) * 1000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.?0*Z$/, ' +0000 UTC'),
   toUpper: (v) => String(v).toUpperCase(),
   toLower: (v) => String(v).toLowerCase(),
   title: (v) => String(v).replace(/\b\w/g, (c) => c.toUpperCase()),

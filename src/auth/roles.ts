@@ -7,12 +7,13 @@
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
-export type Right = 'read' | 'operate' | 'change.override' | 'admin';
+/** `alerts.receive`: post alerts in, as Prometheus and Alertmanager do (an operator's token, not a viewer's) */
+export type Right = 'read' | 'operate' | 'alerts.receive' | 'change.override' | 'admin';
 
 const granted: Record<Role, ReadonlySet<Right>> = {
   viewer: new Set(['read']),
-  operator: new Set(['read', 'operate']),
-  admin: new Set(['read', 'operate', 'change.override', 'admin']),
+  operator: new Set(['read', 'operate', 'alerts.receive']),
+  admin: new Set(['read', 'operate', 'alerts.receive', 'change.override', 'admin']),
 };
 
 export function can(role: Role, right: Right): boolean {

@@ -78,7 +78,13 @@ export async function runCheck(
   const samples: Sample[] = [
     { name: 'up', labels: base, value: outcome.status === 'ok' || outcome.status === 'warning' ? 1 : 0 },
     { name: 'check_duration_seconds', labels: base, value: durationMs / 1000 },
-    ...(outcome.samples ?? []).map((s) => ({ name: s.name, labels: labels(s.labels), value: s.value })),
+    ...(outcome.samples ?? []).map((s) => ({
+      name: s.name,
+      labels: labels(s.labels),
+      value: s.value,
+      ...(s.ts === undefined ? {} : { ts: s.ts }),
+      ...(s.meta ? { meta: s.meta } : {}),
+    })),
   ];
   return {
     check: check.name,

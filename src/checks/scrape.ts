@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
 import { z } from 'zod';
 import { describe } from '../errors.js';
+import { familyResolver } from '../metrics/exposition/families.js';
 import {
   ExpositionError,
   type ExpositionFormat,
@@ -107,16 +108,26 @@ export const scrapeCheck: CheckKind<ScrapeSpec> = {
     // As Prometheus: one sample past a label limit fails the whole scrape, and none is kept.
     let refused: string | undefined;
     try {
-      count = scanExposition(
+      const scanned = scanExposition(
         res.body,
-        (name, labels, value) => {
+        (name, labels, value, ts) => {
           if (refused || samples.length >= spec.max_samples) return;
           const all = withTargetLabels(labels, target, honor);
           refused = labelLimitExceeded(name, all, spec);
-          if (!refused) samples.push({ name, labels: all, value });
+          if (refused) return;
+          // The exposition's own timestamp is kept, as Prometheus's honor_timestamps does by default.
+          const sample: Sample = { name, labels: all, value };
+          if (ts !== undefined) sample.ts = ts;
+          samples.push(sample);
         },
         { format },
-      ).samples;
+      );
+      count = scanned.samples;
+      const metaOf = familyResolver(scanned.families);
+      for (const s of samples) {
+        const meta = metaOf(s.name);
+        if (meta) s.meta = meta;
+      }
     } catch (e) {
       // The parser throws nothing else; a kind reports failures rather than throwing them.
       if (!(e instanceof ExpositionError)) return fail(`could not read the exposition: ${describe(e)}`);

@@ -9,6 +9,18 @@ export interface Sample {
   value: number;
   /** a staleness marker: set by the recorder when a series disappears, never by a kind */
   stale?: true;
+  /** the exposition's own timestamp (ms), which a scrape honours as Prometheus does; else the run's start */
+  ts?: number;
+  /** TYPE and HELP of a scraped sample's family, so Vigil's /metrics re-exposes it as the target did */
+  meta?: SampleMeta;
+}
+
+/** One family's metadata, shared by all its samples of a scrape. */
+export interface SampleMeta {
+  type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+  help?: string;
+  /** the family a `_bucket`, `_sum` or `_count` series belongs to */
+  family: string;
 }
 
 /** What a kind reports: facts, never a thrown exception. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { type CliContext, configOption } from './command.js';
 import { registerJobs } from './jobs.js';
+import { registerNotifyTest } from './notify-test.js';
 import { type Io, printError } from './output.js';
 
 export const processIo: Io = {
@@ -528,6 +529,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (id: string, o) => {
       code = await (await access()).tokenRevokeCommand(io, id, o);
     });
+  registerNotifyTest(program, io, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(changeVersionFlag(argv));

@@ -1,7 +1,13 @@
 import { alertmanagerProvider } from './providers/alertmanager.js';
+import { discordProvider } from './providers/discord.js';
 import { emailProvider } from './providers/email.js';
+import { ntfyProvider } from './providers/ntfy.js';
+import { opsgenieProvider } from './providers/opsgenie.js';
 import { pagerdutyProvider } from './providers/pagerduty.js';
+import { pushoverProvider } from './providers/pushover.js';
 import { slackProvider } from './providers/slack.js';
+import { teamsProvider } from './providers/teams.js';
+import { telegramProvider } from './providers/telegram.js';
 import { webhookProvider } from './providers/webhook.js';
 import type { Provider } from './types.js';
 
@@ -16,6 +22,12 @@ export const providers = {
   pagerduty: pagerdutyProvider,
   email: emailProvider,
   alertmanager: alertmanagerProvider,
+  teams: teamsProvider,
+  discord: discordProvider,
+  telegram: telegramProvider,
+  ntfy: ntfyProvider,
+  opsgenie: opsgenieProvider,
+  pushover: pushoverProvider,
 } satisfies Record<string, Provider<any>>;
 
 export type ProviderName = keyof typeof providers;

@@ -64,6 +64,12 @@ export interface Delivery {
   timeoutMs: number;
 }
 
+/** What a receiver answered an accepted request. */
+export interface ReceiverAnswer {
+  status: number;
+  text: string;
+}
+
 /** A failed attempt; `retry: false` dead-letters at once (the receiver will never accept it). */
 export class DeliveryError extends Error {
   constructor(
@@ -98,7 +104,9 @@ export interface Provider<Spec> {
    * alert whose endsAt passes), so acknowledging an incident must not stop them.
    */
   repeatsKeepAlive?: boolean;
-  send(spec: Spec, delivery: Delivery): Promise<void>;
+  /** resolves with the receiver's answer where the provider has one (`vigil notify test` prints it) */
+  // biome-ignore lint/suspicious/noConfusingVoidType: providers without an answer to show return nothing
+  send(spec: Spec, delivery: Delivery): Promise<void | ReceiverAnswer>;
   /**
    * Deliver an announcement (`delivery.payload.announcement` is set). Providers
    * without it (paging, Alertmanager) are skipped when one is queued: an

@@ -5,6 +5,7 @@ import { registerAuth } from './auth.js';
 import { closeSilentConnections } from './connections.js';
 import type { AppDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
+import { alertsReceiveRoutes } from './routes/alerts-receive.js';
 import { backupRoutes } from './routes/backups.js';
 import { changeRoutes } from './routes/changes.js';
 import { checkSeriesRoutes } from './routes/check-series.js';
@@ -89,6 +90,7 @@ export function buildApp(
   app.register(checkRoutes(deps), { prefix: '/api/v1' });
   app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
   app.register(alertRoutes(deps), { prefix: '/api/v1' });
+  app.register(alertsReceiveRoutes(deps));
   app.register(queryRoutes(deps), { prefix: '/api/v1' });
   app.register(metadataRoutes(deps), { prefix: '/api/v1' });
   app.register(notifyRoutes(deps), { prefix: '/api/v1' });

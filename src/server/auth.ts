@@ -74,7 +74,10 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
       });
     }
     const { principal, csrf } = found;
-    const right: Right = wanted ?? (req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'operate');
+    // No route matched: a login suffices to learn it is a 404, whatever the method.
+    const unmatched = req.routeOptions.url === undefined;
+    const right: Right =
+      wanted ?? (unmatched || req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'operate');
     if (!can(principal.role, right)) {
       throw new VigilError(
         'FORBIDDEN',
@@ -144,8 +147,8 @@ async function identify(
 ): Promise<{ principal: Principal; csrf?: string } | undefined> {
   const header = req.headers.authorization;
   if (header) {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = m ? await authenticateToken(deps.store, m[1]!, deps.now()) : undefined;
+    const token = bearerOrBasic(header);
+    const principal = token ? await authenticateToken(deps.store, token, deps.now()) : undefined;
     return principal && { principal };
   }
   const id = req.cookies[sessionCookie];
@@ -159,4 +162,19 @@ async function identify(
     });
   }
   return { principal: session.principal, csrf: session.csrf };
+}
+
+/**
+ * The API token of `Bearer <token>`, or the password of Basic auth: clients
+ * that only know a URL's user:password (promtool, many Prometheus tools) send
+ * the token as the password; the user name is not read.
+ */
+function bearerOrBasic(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }

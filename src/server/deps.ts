@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { JobStatus } from '../scheduler/job-runner.js';
 import type { EventHub } from '../services/events.js';
+import type { ExternalAlerts } from '../services/external-alerts.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
 import type { RuleService } from '../services/rules.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   scrubber?: Scrubber;
   /** set while results cannot be written to the store: /health reports it */
   writes?(): WriteFailure | undefined;
+  /** alerts posted in by another Prometheus or Alertmanager; absent: refused with 503 */
+  externalAlerts?: ExternalAlerts;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -15,6 +15,7 @@ import type { NotifyAlert } from '../notify/types.js';
 import type { IncidentsRepo } from '../store/incidents.js';
 import type { LogEntry, NotificationsRepo, OutboxRow } from '../store/notifications.js';
 import { type Silence, type SilencesRepo, silenceState } from '../store/silences.js';
+import { externalGroup } from './external-alerts.js';
 
 export interface NotifierSettings {
   notify: CompiledNotify;
@@ -179,7 +180,7 @@ export class Notifier {
 
   /** Rule groups after a reload: alerts of groups that are gone resolve now. */
   ruleGroupsChanged(groups: readonly string[]): void {
-    const keep = new Set([...groups, internalGroup]);
+    const keep = new Set([...groups, internalGroup, externalGroup]);
     const at = this.deps.clock.now();
     for (const [group, fps] of this.#byGroup)
       if (!keep.has(group)) for (const fp of [...fps]) this.#resolve(this.#alerts.get(fp)!, at);

@@ -24,6 +24,10 @@ export function ownMetrics(parts: {
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  // Gauges named _total (promtool lints them), and only sums of the per-type gauges beside them.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    registry.removeSingleMetric(`vigil_nodejs_${name}`);
+  }
   new Gauge({
     name: 'vigil_build_info',
     help: 'Vigil version, always 1',

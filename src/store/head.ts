@@ -42,7 +42,7 @@ export class Head {
   }
 
   append(batch: readonly CheckResult[], extra: readonly (Sample & { ts: number })[]): void {
-    for (const r of batch) for (const s of r.samples) this.#add(s, r.startedAt);
+    for (const r of batch) for (const s of r.samples) this.#add(s, s.ts ?? r.startedAt);
     for (const s of extra) this.#add(s, s.ts);
     if (this.#newest - this.#lastTrim > this.spanMs / 4) this.#trim();
   }

@@ -119,7 +119,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
           await rollups.add(trx, batch);
         }
         await samples.insert(trx, [
-          ...batch.flatMap((r) => r.samples.map((s) => ({ ...s, ts: r.startedAt }))),
+          ...batch.flatMap((r) => r.samples.map((s) => ({ ...s, ts: s.ts ?? r.startedAt }))),
           ...extra,
         ]);
       });

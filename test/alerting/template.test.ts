@@ -21,6 +21,12 @@ describe('alert templates (Go template subset)', () => {
     expect(expand('{{ $labels.job | toUpper }}')).toBe('NODE');
   });
 
+  it("prints humanizeTimestamp as Go's Time.String(): no trailing zeros in the fraction", () => {
+    expect(expand('{{ humanizeTimestamp 1796472000 }}')).toBe('2026-12-05 12:00:00 +0000 UTC');
+    expect(expand('{{ humanizeTimestamp 1796472010.5 }}')).toBe('2026-12-05 12:00:10.5 +0000 UTC');
+    expect(expand('{{ humanizeTimestamp 1796472000.12 }}')).toBe('2026-12-05 12:00:00.12 +0000 UTC');
+  });
+
   it('supports if/else and whitespace trimming', () => {
     expect(expand('{{ if gt $value 0.5 }}high{{ else }}low{{ end }}')).toBe('high');
     expect(expand('{{ if lt $value 0.5 }}high{{ else }}low{{ end }}')).toBe('low');

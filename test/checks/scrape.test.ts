@@ -138,8 +138,9 @@ afterAll(async () => {
 
 const spec = (s: Record<string, unknown>) => scrapeCheck.schema.parse(s);
 const run = (s: Record<string, unknown>, ctx = makeCtx({ name: 'app' })) => scrapeCheck.run(spec(s), ctx);
+/** the scraped samples, without their family metadata and timestamps (asserted on their own) */
 const scraped = (samples: Sample[] | undefined) =>
-  (samples ?? []).filter((s) => !s.name.startsWith('scrape_'));
+  (samples ?? []).filter((s) => !s.name.startsWith('scrape_')).map(({ meta, ts, ...s }) => s);
 const report = (samples: Sample[] | undefined, name: string) => samples?.find((s) => s.name === name);
 
 describe('scrape check', () => {
@@ -216,6 +217,26 @@ describe('scrape check', () => {
     expect(scraped(out.samples)).toEqual([
       { name: 'jobs_total', labels: { queue: 'a', job: 'app', instance: `127.0.0.1:${port}` }, value: 5 },
     ]);
+  });
+
+  it("keeps each sample's family TYPE and HELP and the exposition's own timestamp", async () => {
+    const text = await run({ url: `${base}/metrics` });
+    const byName = new Map(text.samples!.map((s) => [s.name, s]));
+    expect(byName.get('http_requests_total')!.meta).toEqual({
+      type: 'counter',
+      family: 'http_requests_total',
+      help: 'Requests.',
+    });
+    expect(byName.get('latency_seconds_sum')!.meta).toMatchObject({
+      type: 'histogram',
+      family: 'latency_seconds',
+    });
+    expect(byName.get('latency_seconds_bucket')!.meta).toBe(byName.get('latency_seconds_count')!.meta);
+    expect(byName.get('scrape_duration_seconds')!.meta).toBeUndefined();
+    const om = await run({ url: `${base}/openmetrics` });
+    const jobs = om.samples!.find((s) => s.name === 'jobs_total')!;
+    expect(jobs.ts).toBe(1_700_000_000_500);
+    expect(jobs.meta).toEqual({ type: 'counter', family: 'jobs_total' });
   });
 
   it('reads gzip and responses without a Content-Type', async () => {

@@ -122,8 +122,8 @@ describe('notification config', () => {
   };
 
   it('reports an unknown provider, a missing URL or key, and an unknown receiver, each at its line', () => {
-    expect(problems('notify:\n  - name: x\n    teams: { url: "http://x" }\n').join('\n')).toMatch(
-      /vigil.yaml:3:5 .*teams/,
+    expect(problems('notify:\n  - name: x\n    pigeon: { url: "http://x" }\n').join('\n')).toMatch(
+      /vigil.yaml:3:5 .*pigeon/,
     );
     expect(problems('notify:\n  - name: x\n    slack: {}\n').join('\n')).toMatch(/vigil.yaml:3:\d+ .*url/);
     expect(problems('notify:\n  - name: x\n    pagerduty: { routing_key: "" }\n').join('\n')).toMatch(

@@ -156,7 +156,7 @@ describe('HTTP API', () => {
       expect.arrayContaining(['__name__', 'check']),
     );
     expect((await app.inject('/api/v1/label/__name__/values')).json().data).toContain('cpu_usage');
-    expect((await app.inject('/api/v1/status/buildinfo')).json().data.version).toBe('0.0.0-test');
+    expect((await app.inject('/api/v1/status/buildinfo')).json().data.revision).toBe('vigil-0.0.0-test');
   });
 
   it('exposes the latest value of every check series in Prometheus text format', async () => {

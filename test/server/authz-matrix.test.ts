@@ -8,6 +8,7 @@ import { createToken, sha256 } from '../../src/auth/tokens.js';
 import { addUser } from '../../src/auth/users.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
+import { ExternalAlerts } from '../../src/services/external-alerts.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { testApp } from './test-app.js';
 
@@ -20,8 +21,8 @@ const now = Date.UTC(2026, 10, 27, 12, 0, 0);
 /** what each role may do, written out here rather than read from src/auth/roles.ts */
 const rights: Record<Role, Right[]> = {
   viewer: ['read'],
-  operator: ['read', 'operate'],
-  admin: ['read', 'operate', 'change.override', 'admin'],
+  operator: ['read', 'operate', 'alerts.receive'],
+  admin: ['read', 'operate', 'alerts.receive', 'change.override', 'admin'],
 };
 type Caller = 'anonymous' | 'revoked token' | 'expired session' | Role;
 const callers: Caller[] = ['anonymous', 'revoked token', 'expired session', 'viewer', 'operator', 'admin'];
@@ -48,9 +49,11 @@ describe('authorization matrix', () => {
     writeFileSync(path.join(web, 'assets', 'app-1234.js'), 'console.log(1)');
     writeFileSync(path.join(dir, 'secret.txt'), 'TOPSECRET-OUTSIDE-THE-WEB-ROOT');
     store = await openStore('sqlite::memory:');
+    const clock = new FakeClock(now);
     app = testApp({
       store,
-      clock: new FakeClock(now),
+      clock,
+      externalAlerts: new ExternalAlerts({ clock, observe: () => {} }),
       config: parseConfig('{}', 'vigil.yaml', {}),
       login: () => ({ metrics: 'token', loginAttemptsPerMinute: 10_000 }),
       webRoot: web,
@@ -155,13 +158,16 @@ describe('authorization matrix', () => {
           // every refusal in Vigil's own shape
           // (the Prometheus-compatible query API answers in Prometheus's shape, as its clients expect)
           const body = r.method === 'HEAD' ? { error: { code: 'x' } } : res.json();
-          if (typeof body?.error?.code !== 'string' && body?.status !== 'error') ok = false;
+          // (and the Alertmanager-compatible alert intake in Alertmanager's: {code, message})
+          const foreign =
+            body?.status === 'error' || (typeof body?.code === 'number' && typeof body?.message === 'string');
+          if (typeof body?.error?.code !== 'string' && !foreign) ok = false;
         }
         if (status >= 500) ok = false;
         if (!ok) wrong.push(`${r.method} ${r.url} as ${caller}: ${status}, expected ${expected}`);
       }
     }
-    expect(wrong).toEqual([]);
+    expect(wrong, wrong.join('\n')).toEqual([]);
     expect(asked).toBeGreaterThan(300);
   });
 

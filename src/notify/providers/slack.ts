@@ -32,7 +32,7 @@ export const slackProvider: Provider<Spec> = {
         { type: 'mrkdwn', text: `${emoji} ${data.status} · ${data.alerts.length} alert(s) · Vigil` },
       ],
     });
-    await postJson(
+    return await postJson(
       s.url,
       {
         text: clip(title, sectionMax),

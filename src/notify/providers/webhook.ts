@@ -26,7 +26,7 @@ export const webhookProvider: Provider<Spec> = {
           body: d.payload.body,
           idempotencyKey: d.idempotencyKey,
         };
-    await postJson(s.url, body, {
+    return await postJson(s.url, body, {
       signal: d.signal,
       timeoutMs: d.timeoutMs,
       headers: { ...s.headers, 'idempotency-key': d.idempotencyKey },

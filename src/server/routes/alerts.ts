@@ -42,6 +42,18 @@ export const alertRoutes =
               firedAt: iso(a.startsAt),
               value: '1',
             })),
+          )
+          .concat(
+            // alerts posted in by another Prometheus or Alertmanager, shown like Vigil's own
+            (deps.externalAlerts?.firing() ?? []).map((a) => ({
+              labels: a.labels,
+              annotations: a.annotations,
+              state: 'firing' as const,
+              activeAt: iso(a.startsAt),
+              firedAt: iso(a.startsAt),
+              value: '1',
+              ...muted(a.labels, a.startsAt),
+            })),
           ),
       },
     }));

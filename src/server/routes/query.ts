@@ -1,33 +1,46 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { queryLimits } from '../../config/query.js';
-import { parseDuration } from '../../core/duration.js';
-import { instantQuery, PromQLError, rangeQuery } from '../../metrics/promql/index.js';
+import { instantQuery, parsePromQL, type QueryOptions, rangeQuery } from '../../metrics/promql/index.js';
 import type { AppDeps } from '../deps.js';
+import {
+  acceptForms,
+  BadParam,
+  invalidParam,
+  param,
+  parsePromDuration,
+  parsePromTime,
+  promError,
+} from '../prom-api.js';
 
 /**
- * Prometheus's HTTP query API (`/api/v1/query`, `/api/v1/query_range`) in its
- * own response format, so Grafana and other Prometheus clients can chart
- * Vigil's series as a Prometheus data source.
+ * Prometheus's HTTP query API (`/api/v1/query`, `/api/v1/query_range`,
+ * `/api/v1/format_query`) in its own parameters and response format, by GET
+ * or by a POSTed form as promtool and Grafana send them, so Prometheus
+ * clients chart Vigil's series. The guide's `80%` is accepted here as in
+ * alert conditions: `x > 5%` is not valid PromQL, so no query changes meaning.
  */
 export const queryRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    type Params = { query?: string; time?: string; start?: string; end?: string; step?: string };
-    const param = (req: { query: Params; body?: unknown }, name: keyof Params): string | undefined => {
-      const body = req.body && typeof req.body === 'object' ? (req.body as Params) : {};
-      return req.query[name] ?? body[name];
-    };
+    acceptForms(app);
 
     // Read per request: SIGHUP may change the limits.
     const limits = () => queryLimits(deps.config().config.query);
 
-    const instant = async (req: { query: Params; body?: unknown }, reply: FastifyReply) => {
-      const query = param(req, 'query');
-      if (!query) return badData(reply, 'parameter "query" is required');
-      const time = parseTime(param(req, 'time'), deps.clock.now());
-      if (time === undefined) return badData(reply, 'cannot parse "time"');
+    const options = (req: FastifyRequest): QueryOptions => {
+      const lookback = param(req, 'lookback_delta');
+      return {
+        percentLiterals: true,
+        limits: limits(),
+        ...(lookback ? { lookbackDeltaMs: parsePromDuration('lookback_delta', lookback) } : {}),
+      };
+    };
+
+    const instant = async (req: FastifyRequest, reply: FastifyReply) => {
+      const query = param(req, 'query') ?? '';
       try {
-        const value = await instantQuery(deps.queryable, query, time, { limits: limits() });
+        const time = parsePromTime('time', param(req, 'time'), deps.clock.now());
+        const value = await instantQuery(deps.queryable, query, time, options(req));
         const data =
           value.type === 'vector'
             ? {
@@ -47,31 +60,32 @@ export const queryRoutes =
                   };
         return { status: 'success', data };
       } catch (e) {
-        return queryError(reply, e);
+        return promError(reply, e, query);
       }
     };
 
-    const range = async (req: { query: Params; body?: unknown }, reply: FastifyReply) => {
-      const query = param(req, 'query');
-      const start = parseTime(param(req, 'start'), Number.NaN);
-      const end = parseTime(param(req, 'end'), Number.NaN);
-      const stepText = param(req, 'step') ?? '';
-      const step = /^\d+(\.\d+)?$/.test(stepText) ? Number(stepText) * 1000 : parseDuration(stepText);
-      if (!query) return badData(reply, 'parameter "query" is required');
-      if (start === undefined || Number.isNaN(start)) return badData(reply, 'cannot parse "start"');
-      if (end === undefined || Number.isNaN(end)) return badData(reply, 'cannot parse "end"');
-      if (!step || step <= 0)
-        return badData(reply, 'zero or negative query resolution step widths are not accepted');
-      if (end < start) return badData(reply, 'end timestamp must not be before start time');
-      const maxSteps = limits().maxSubquerySteps;
-      if ((end - start) / step > maxSteps) {
-        return badData(
-          reply,
-          `exceeded maximum resolution of ${maxSteps.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
-        );
-      }
+    const range = async (req: FastifyRequest, reply: FastifyReply) => {
+      const query = param(req, 'query') ?? '';
       try {
-        const matrix = await rangeQuery(deps.queryable, query, start, end, step, { limits: limits() });
+        const start = parsePromTime('start', param(req, 'start') ?? '', Number.NaN);
+        const end = parsePromTime('end', param(req, 'end') ?? '', Number.NaN);
+        if (Number.isNaN(start)) throw invalidParam('start', 'cannot parse "" to a valid timestamp');
+        if (Number.isNaN(end)) throw invalidParam('end', 'cannot parse "" to a valid timestamp');
+        if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
+        const step = parsePromDuration('step', param(req, 'step'));
+        if (step <= 0) {
+          throw invalidParam(
+            'step',
+            'zero or negative query resolution step widths are not accepted. Try a positive integer',
+          );
+        }
+        const maxSteps = limits().maxSubquerySteps;
+        if ((end - start) / step > maxSteps) {
+          throw new BadParam(
+            `exceeded maximum resolution of ${maxSteps.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
+          );
+        }
+        const matrix = await rangeQuery(deps.queryable, query, start, end, step, options(req));
         return {
           status: 'success',
           data: {
@@ -83,14 +97,31 @@ export const queryRoutes =
           },
         };
       } catch (e) {
-        return queryError(reply, e);
+        return promError(reply, e, query);
       }
     };
 
-    app.get<{ Querystring: Params }>('/query', instant);
-    app.post<{ Querystring: Params }>('/query', { config: { auth: 'read' } }, instant);
-    app.get<{ Querystring: Params }>('/query_range', range);
-    app.post<{ Querystring: Params }>('/query_range', { config: { auth: 'read' } }, range);
+    // Validates and answers the expression with its whitespace tidied; Vigil has no pretty-printer of its own.
+    const format = async (req: FastifyRequest, reply: FastifyReply) => {
+      const query = param(req, 'query') ?? '';
+      try {
+        parsePromQL(query, { percentLiterals: true });
+        return { status: 'success', data: tidy(query) };
+      } catch (e) {
+        return promError(reply, e, query);
+      }
+    };
+
+    // A query never changes anything, whatever the method.
+    const read = { config: { auth: 'read' as const } };
+    for (const [path, handler] of [
+      ['/query', instant],
+      ['/query_range', range],
+      ['/format_query', format],
+    ] as const) {
+      app.get(path, read, handler);
+      app.post(path, read, handler);
+    }
   };
 
 /** Prometheus writes values as strings, timestamps as float seconds. */
@@ -98,20 +129,22 @@ function pair(t: number, v: number): [number, string] {
   return [t / 1000, Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v)];
 }
 
-function parseTime(text: string | undefined, fallback: number): number | undefined {
-  if (text === undefined || text === '') return fallback;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : t;
-}
-
-function badData(reply: FastifyReply, error: string) {
-  return reply.status(400).send({ status: 'error', errorType: 'bad_data', error });
-}
-
-function queryError(reply: FastifyReply, e: unknown) {
-  if (e instanceof PromQLError && e.kind !== 'eval') return badData(reply, e.message);
-  return reply
-    .status(422)
-    .send({ status: 'error', errorType: 'execution', error: e instanceof Error ? e.message : String(e) });
+/** Collapses runs of whitespace outside string literals and drops comments. */
+function tidy(query: string): string {
+  let out = '';
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < query.length && query[j] !== c) j += query[j] === '\\' && c !== '`' ? 2 : 1;
+      out += query.slice(i, j + 1);
+      i = j;
+    } else if (c === '#') {
+      while (i < query.length && query[i] !== '\n') i++;
+      out += ' ';
+    } else if (/\s/.test(c)) {
+      if (!out.endsWith(' ')) out += ' ';
+    } else out += c;
+  }
+  return out.trim();
 }

@@ -59,7 +59,7 @@ export function sqliteBulkWriter(db: Database.Database) {
   const write = db.transaction((batch: readonly CheckResult[], extra: readonly TimedSample[]) => {
     for (const r of batch) {
       insertResult.run(r.check, r.startedAt, r.durationMs, r.status, r.message);
-      for (const s of r.samples) sample(s, r.startedAt);
+      for (const s of r.samples) sample(s, s.ts ?? r.startedAt);
     }
     for (const r of latestPerCheck(batch)) {
       upsertCheck.run(r.check, r.kind, r.startedAt, r.startedAt, r.status, r.message, r.durationMs);
