@@ -147,7 +147,15 @@ export const hostCheck: CheckKind<HostSpec> = {
         : unreadable.length
           ? 'unknown'
           : 'ok';
-    return { status, message: [...parts, ...unreadable].join(', '), durationMs, samples };
+    // Resource levels are series for alert rules (cpu_usage > 0.8), not reachability: the host
+    // answered when at least one reading came back, however busy it is.
+    return {
+      status,
+      message: [...parts, ...unreadable].join(', '),
+      durationMs,
+      samples,
+      up: samples.length > 0,
+    };
   },
 };
 

@@ -18,6 +18,11 @@ export interface KindOutcome {
   /** the kind's own measure of the probe, when it knows better than the runner's stopwatch */
   durationMs?: number;
   samples?: Sample[];
+  /**
+   * Whether the probe ran and the target answered, when the status says more than that: a host
+   * at 97% CPU is critical but up. Default: up when the status is ok or warning.
+   */
+  up?: boolean;
 }
 
 /** What the runner records for every run of every kind. */
