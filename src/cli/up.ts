@@ -13,16 +13,24 @@ export async function upCommand(
   opts: { config?: string; listen?: string; debug?: boolean },
 ): Promise<number> {
   // Synchronous writes: a daemon's few log lines must reach a pipe in order, and before exit.
-  const logger = pino(
-    { level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined },
-    pino.destination({ fd: 1, sync: true }),
-  );
+  const level = opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info');
+  const streams = pino.multistream([{ level, stream: pino.destination({ fd: 1, sync: true }) }]);
+  const logger = pino({ level, base: undefined }, streams);
   const daemon = await startDaemon({
     configPath: configPath(io, opts.config),
     logger,
     env: io.env,
     listen: opts.listen,
   });
+  const logFile = daemon.config().config.log_file;
+  if (logFile) {
+    // Append mode: after a copytruncate rotation the next line lands at the start of the emptied file.
+    streams.add({
+      level,
+      stream: pino.destination({ dest: logFile, append: true, mkdir: true, sync: true }),
+    });
+    logger.info({ log_file: logFile }, 'logging to file');
+  }
   const exited = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
