@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { type Io, printError } from './output.js';
+import { registerRestoreStore } from './restore-store.js';
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -517,6 +518,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (id: string, o) => {
       code = await (await access()).tokenRevokeCommand(io, id, o);
     });
+
+  registerRestoreStore(program, io, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(changeVersionFlag(argv));
