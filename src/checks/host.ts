@@ -81,6 +81,7 @@ const firstSampleGapMs = 100;
 
 export const hostCheck: CheckKind<HostSpec> = {
   schema,
+  series: ['cpu_usage', 'memory_usage', 'disk_usage', 'load1', 'load5', 'load15'],
   target: (spec) => (spec.root === '/proc' ? os.hostname() : `${os.hostname()} (${spec.root})`),
   async run(spec, ctx) {
     const started = performance.now();

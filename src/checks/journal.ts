@@ -30,6 +30,7 @@ interface JournalState {
  */
 export const journalCheck: CheckKind<JournalSpec> = {
   schema,
+  series: ['error_rate', 'log_lines_total', 'log_matches_total'],
   target: (spec) => `journal${spec.unit ? ` of ${spec.unit}` : ''}`,
   async run(spec, ctx) {
     const saved = validState(await ctx.state.get());

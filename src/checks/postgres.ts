@@ -57,6 +57,26 @@ type Limits = PostgresSpec['warn'] & PostgresSpec['critical'];
 
 export const postgresCheck: CheckKind<PostgresSpec> = {
   schema,
+  series: [
+    'pg_blocked_sessions',
+    'pg_connect_seconds',
+    'pg_connections',
+    'pg_max_connections',
+    'pg_role_connections',
+    'pg_role_connection_limit',
+    'pg_database_connections',
+    'pg_database_connection_limit',
+    'pg_database_size_bytes',
+    'pg_longest_lock_wait_seconds',
+    'pg_longest_query_seconds',
+    'pg_longest_transaction_seconds',
+    'pg_replication_lag_bytes',
+    'pg_replication_lag_seconds',
+    'pg_table_dead_tuple_ratio',
+    'pg_table_dead_tuples',
+    'pg_table_last_analyze_age_seconds',
+    'pg_table_last_vacuum_age_seconds',
+  ],
   target: (spec) => redactUrl(spec.url),
   async run(spec, ctx) {
     const started = performance.now();

@@ -87,4 +87,9 @@ export interface CheckKind<Spec> {
   /** a short description of what is probed, for tables and the API */
   target(spec: Spec): string;
   run(spec: Spec, ctx: CheckContext): Promise<KindOutcome>;
+  /**
+   * The series names the kind records (besides `up` and `check_duration_seconds`), so `vigil
+   * validate` can warn about a rule on a series nothing produces. Absent: any name (a scrape).
+   */
+  series?: readonly string[];
 }
