@@ -301,5 +301,7 @@ function printDecision(io: Io, d: GateDecision): void {
   );
   for (const r of d.reasons) io.out(`  - ${r.message}`);
   if (d.override) io.out(`  overridden by ${d.override.by}: ${d.override.reason}`);
-  if (!d.allowed && d.next_open_at) io.out(`  next open: ${d.next_open_at}`);
+  else if (d.allowed_by) io.out(`  allowed by: ${d.allowed_by.message}`);
+  const opening = d.reasons.find((r) => r.kind === 'outside_allow')?.name;
+  if (!d.allowed && d.next_open_at) io.out(`  next open: ${d.next_open_at}${opening ? ` (${opening})` : ''}`);
 }
