@@ -337,6 +337,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     )
     .option('--levels <list>', 'levels to count: fatal,error,warn', 'fatal,error')
     .option('--top <n>', 'how many messages to list', '10')
+    .option('--journal', 'read the systemd journal (journalctl) instead of files')
+    .option('--unit <unit>', 'with --journal: one systemd unit, e.g. app.service')
     .option('--json', 'machine-readable output')
     .action(async (paths: string[], o) => {
       code = await (await import('./logs-scan.js')).logsScanCommand(io, paths, o);
