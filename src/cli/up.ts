@@ -44,6 +44,7 @@ export async function upCommand(
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    watchParent(() => stop('parent exited'));
     process.on('SIGHUP', () => void daemon.reload());
   });
   // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
@@ -60,4 +61,22 @@ export async function upCommand(
     `Vigil is up: ${daemon.url}  (dashboard ${daemon.url}/, metrics ${daemon.url}/metrics)${firstStart}`,
   );
   return exited;
+}
+
+/**
+ * `npx vigil up` puts npm between a supervisor and Vigil, and npm does not pass SIGTERM on: when
+ * the process that started Vigil is gone (Vigil was handed to init or a subreaper), stop as if
+ * signalled, so one signal to whatever was started still stops Vigil. Under systemd or `exec`,
+ * the parent stays and this never fires.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }
