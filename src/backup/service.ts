@@ -175,6 +175,9 @@ export class BackupService {
               ([table, n]) => `select count(*) >= ${n} from ${table}`,
             ),
           ];
+          // Nothing configured to assert: a restore of an empty database must not pass silently.
+          const asserted = checks.length > 0;
+          if (!asserted && source.tablesExist) checks.push(source.tablesExist);
           const failed: string[] = [];
           for (const check of checks) {
             const held = await scratch.assert(check).catch((e) => {
@@ -183,8 +186,15 @@ export class BackupService {
             });
             if (!held) failed.push(`${check}: false`);
           }
+          if (failed.length && !asserted)
+            throw new BackupFailed(
+              `restored, but the restored database has no table (${failed.join('; ')})`,
+              'an empty backup is not a backup; add assert or min_rows to the verify schedule to prove the data',
+            );
           if (failed.length) throw new BackupFailed(`restored, but assertions failed: ${failed.join('; ')}`);
-          message = `restored into ${scratch.label}; ${checks.length} assertions held`;
+          message = asserted
+            ? `restored into ${scratch.label}; ${checks.length} assertion${checks.length === 1 ? '' : 's'} held`
+            : `restored into ${scratch.label}; NO ASSERTION CONFIGURED: ${checks.length ? 'checked only that tables exist' : 'nothing was checked'} (add assert or min_rows)`;
         } finally {
           await scratch.drop();
         }

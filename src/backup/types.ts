@@ -61,6 +61,11 @@ export interface BackupSource<Spec> {
   existing(spec: Spec, to: string): Promise<string | undefined>;
   /** the restore by hand, with the native tools, of the backup in `dir`: for the runbook */
   manualSteps(spec: Spec, dir: string): string[];
+  /**
+   * SQL that holds when a restored database has at least one table: what a restore test
+   * asserts when the job configures no `assert` and no `min_rows` (a database source only).
+   */
+  tablesExist?: string;
   /** let go of what the backup holds outside its directory (a restic snapshot), before retention deletes it */
   discard?(spec: Spec, dir: string, signal: AbortSignal): Promise<void>;
 }

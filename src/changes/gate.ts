@@ -39,8 +39,20 @@ export interface GateReason {
   until?: string;
 }
 
+/** Why an allowed change may go: the allow window it falls in, no window applying, or an override. */
+export interface GateAllowance {
+  kind: 'window' | 'no_windows' | 'override';
+  message: string;
+  /** the allow window */
+  name?: string;
+  /** when that window closes */
+  until?: string;
+}
+
 export interface GateDecision {
   allowed: boolean;
+  /** set when allowed: what allowed it */
+  allowed_by: GateAllowance | null;
   reasons: GateReason[];
   /** the server's time when it decided */
   decided_at: string;
@@ -100,19 +112,32 @@ export async function gate(
   const compiled = changesOf(config);
   const w = decide(at, compiled.windows, compiled.freezes, { service, environment });
   const until = w.nextOpenAt === null ? undefined : iso(w.nextOpenAt);
+  // The allow windows that admit a change at next_open_at: the window that opens then.
+  const opening =
+    w.nextOpenAt === null
+      ? []
+      : decide(w.nextOpenAt, compiled.windows, compiled.freezes, { service, environment }).active.map(
+          (a) => a.name,
+        );
+  const opens = opening.length ? `"${opening.join('", "')}"` : undefined;
   if (w.rule === 'deny')
     for (const a of w.active)
       reasons.push({
         kind: a.kind === 'freeze' ? 'freeze' : 'deny_window',
         name: a.name,
         until: iso(a.endsAt),
-        message: `${a.kind === 'freeze' ? 'freeze' : 'deny window'} "${a.name}" is in force until ${iso(a.endsAt)}`,
+        message:
+          `${a.kind === 'freeze' ? 'freeze' : 'deny window'} "${a.name}" is in force until ${iso(a.endsAt)}` +
+          (until && until !== iso(a.endsAt)
+            ? `; changes may go at ${until}${opens ? ` in ${opens}` : ''}`
+            : ''),
       });
   if (w.rule === 'outside-allow')
     reasons.push({
       kind: 'outside_allow',
       ...(until ? { until } : {}),
-      message: `outside every allow window${until ? `; the next opens at ${until}` : ''}`,
+      ...(opening.length ? { name: opening.join(', ') } : {}),
+      message: `outside every allow window${until ? `; the next${opens ? `, ${opens},` : ''} opens at ${until}` : ''}`,
     });
 
   // Alerts and incidents are facts about now: decided only when deciding for the present.
@@ -156,8 +181,20 @@ export async function gate(
         : 'a rollback plan is required: name the change record that holds it (--change <id>)',
     });
 
+  const allowed = reasons.length === 0;
+  const window = w.rule === 'allow' ? w.active[0] : undefined;
   const decision: GateDecision = {
-    allowed: reasons.length === 0,
+    allowed,
+    allowed_by: !allowed
+      ? null
+      : window
+        ? {
+            kind: 'window',
+            name: window.name,
+            until: iso(window.endsAt),
+            message: `inside allow window "${window.name}" until ${iso(window.endsAt)}`,
+          }
+        : { kind: 'no_windows', message: 'no window or freeze applies to this change' },
     reasons,
     decided_at: iso(now),
     evaluated_at: iso(at),
@@ -174,6 +211,7 @@ export async function gate(
       });
     decision.allowed = true;
     decision.override = { by: req.override.by, via: req.override.via, reason };
+    decision.allowed_by = { kind: 'override', message: `overridden by ${req.override.by}: ${reason}` };
     await store.changes.event(record?.id ?? null, {
       at: now,
       kind: 'override',

@@ -29,6 +29,7 @@ const exitStatus: Record<number, CheckStatus> = { 0: 'ok', 1: 'warning', 2: 'cri
 
 export const commandCheck: CheckKind<CommandSpec> = {
   schema,
+  series: ['command_exit_code', 'command_output_bytes', 'command_perfdata'],
   target: (spec) => (typeof spec.run === 'string' ? spec.run : spec.run.join(' ')),
   async run(spec, ctx) {
     const started = performance.now();

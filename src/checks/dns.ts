@@ -28,6 +28,7 @@ export type DnsSpec = z.output<typeof schema>;
 
 export const dnsCheck: CheckKind<DnsSpec> = {
   schema,
+  series: ['dns_answers', 'dns_lookup_seconds'],
   target: (spec) => `${spec.type} ${spec.name}${spec.server ? ` @${spec.server}` : ''}`,
   async run(spec, ctx) {
     const started = performance.now();

@@ -28,6 +28,13 @@ const states = ['created', 'running', 'paused', 'restarting', 'removing', 'exite
  */
 export const dockerCheck: CheckKind<DockerSpec> = {
   schema,
+  series: [
+    'docker_container_exit_code',
+    'docker_container_healthy',
+    'docker_container_restarts',
+    'docker_container_running',
+    'docker_containers',
+  ],
   target: (spec) => `unix://${spec.socket}`,
   async run(spec, ctx) {
     const started = performance.now();

@@ -15,6 +15,7 @@ export type HeartbeatSpec = z.output<typeof schema>;
 
 export const heartbeatCheck: CheckKind<HeartbeatSpec> = {
   schema,
+  series: ['heartbeat_age_seconds', 'heartbeat_last_ping_timestamp_seconds'],
   target: (spec) => `ping every ${formatDuration(spec.period)} (grace ${formatDuration(spec.grace)})`,
   async run(spec, ctx) {
     const now = ctx.now();

@@ -81,6 +81,7 @@ const firstSampleGapMs = 100;
 
 export const hostCheck: CheckKind<HostSpec> = {
   schema,
+  series: ['cpu_usage', 'memory_usage', 'disk_usage', 'load1', 'load5', 'load15'],
   target: (spec) => (spec.root === '/proc' ? os.hostname() : `${os.hostname()} (${spec.root})`),
   async run(spec, ctx) {
     const started = performance.now();
@@ -147,7 +148,15 @@ export const hostCheck: CheckKind<HostSpec> = {
         : unreadable.length
           ? 'unknown'
           : 'ok';
-    return { status, message: [...parts, ...unreadable].join(', '), durationMs, samples };
+    // Resource levels are series for alert rules (cpu_usage > 0.8), not reachability: the host
+    // answered when at least one reading came back, however busy it is.
+    return {
+      status,
+      message: [...parts, ...unreadable].join(', '),
+      durationMs,
+      samples,
+      up: samples.length > 0,
+    };
   },
 };
 

@@ -46,6 +46,13 @@ const maxBodyKept = 1024 * 1024;
 
 export const httpCheck: CheckKind<HttpSpec> = {
   schema,
+  series: [
+    'http_status_code',
+    'http_duration_seconds',
+    'http_content_length_bytes',
+    'http_redirects',
+    'http_request_failed',
+  ],
   target: (spec) => `${spec.method} ${spec.url}`,
   async run(spec, ctx) {
     const started = performance.now();

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { duration } from '../config/types.js';
+import { journalMissing } from '../logs/scan-journal.js';
 import type { CheckKind, Sample } from './types.js';
 
 const schema = z.strictObject({
@@ -30,6 +31,7 @@ interface JournalState {
  */
 export const journalCheck: CheckKind<JournalSpec> = {
   schema,
+  series: ['error_rate', 'log_lines_total', 'log_matches_total'],
   target: (spec) => `journal${spec.unit ? ` of ${spec.unit}` : ''}`,
   async run(spec, ctx) {
     const saved = validState(await ctx.state.get());
@@ -87,6 +89,9 @@ export const journalCheck: CheckKind<JournalSpec> = {
       };
     }
     if (outcome.error) return { status: 'critical', message: outcome.error };
+    // journalctl exits 0 on a machine that keeps no journal: that is not "0 new entries".
+    const missing = delta.lines === 0 && !saved?.cursor ? await journalMissing() : undefined;
+    if (missing) return { status: 'unknown', message: `journalctl: ${missing}` };
     await ctx.state.set(state);
 
     const labels = { unit: spec.unit ?? '' };

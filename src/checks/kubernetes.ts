@@ -56,6 +56,13 @@ const broken = new Set([
  */
 export const kubernetesCheck: CheckKind<KubernetesSpec> = {
   schema,
+  series: [
+    'kube_pods',
+    'kube_pods_not_ready',
+    'kube_pod_restarts',
+    'kube_deployment_replicas_desired',
+    'kube_deployment_replicas_available',
+  ],
   target: (spec) =>
     spec.in_cluster
       ? 'in-cluster'

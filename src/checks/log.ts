@@ -54,6 +54,7 @@ const levelOrder = ['fatal', 'error', 'warn'] as const;
  */
 export const logCheck: CheckKind<LogSpec> = {
   schema,
+  series: ['error_rate', 'log_lines_total', 'log_matches_total'],
   target: (spec) => spec.path,
   async run(spec, ctx) {
     const files = isDynamicPattern(spec.path)

@@ -36,6 +36,20 @@ const minPoolRequests = 1000;
 
 export const mariadbCheck: CheckKind<MariadbSpec> = {
   schema,
+  series: [
+    'mariadb_connect_seconds',
+    'mariadb_innodb_buffer_pool_hit_ratio',
+    'mariadb_max_connections',
+    'mariadb_max_used_connections',
+    'mariadb_replica_io_running',
+    'mariadb_replica_sql_running',
+    'mariadb_replication_lag_seconds',
+    'mariadb_slow_queries_per_second',
+    'mariadb_slow_queries_total',
+    'mariadb_threads_connected',
+    'mariadb_threads_running',
+    'mariadb_user_connections',
+  ],
   target: (spec) => redactUrl(spec.url),
   async run(spec, ctx) {
     const started = performance.now();

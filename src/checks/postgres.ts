@@ -57,6 +57,26 @@ type Limits = PostgresSpec['warn'] & PostgresSpec['critical'];
 
 export const postgresCheck: CheckKind<PostgresSpec> = {
   schema,
+  series: [
+    'pg_blocked_sessions',
+    'pg_connect_seconds',
+    'pg_connections',
+    'pg_max_connections',
+    'pg_role_connections',
+    'pg_role_connection_limit',
+    'pg_database_connections',
+    'pg_database_connection_limit',
+    'pg_database_size_bytes',
+    'pg_longest_lock_wait_seconds',
+    'pg_longest_query_seconds',
+    'pg_longest_transaction_seconds',
+    'pg_replication_lag_bytes',
+    'pg_replication_lag_seconds',
+    'pg_table_dead_tuple_ratio',
+    'pg_table_dead_tuples',
+    'pg_table_last_analyze_age_seconds',
+    'pg_table_last_vacuum_age_seconds',
+  ],
   target: (spec) => redactUrl(spec.url),
   async run(spec, ctx) {
     const started = performance.now();
@@ -131,10 +151,12 @@ async function gather(client: pg.Client, spec: PostgresSpec): Promise<Facts> {
     server!.version >= 140_000
       ? '(select min(l.waitstart) from pg_locks l where l.pid = a.pid and not l.granted)'
       : 'a.query_start';
-  const [connections, limited, sessions, sizes, tables] = await Promise.all([
-    q<{ n: number }>(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`),
-    q<Facts['limited'][number]>(
-      `select 'role' as kind, r.rolname as name, r.rolconnlimit as limit,
+  // One after another: a client runs one query at a time, and pg deprecates queueing them.
+  const connections = await q<{ n: number }>(
+    `select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`,
+  );
+  const limited = await q<Facts['limited'][number]>(
+    `select 'role' as kind, r.rolname as name, r.rolconnlimit as limit,
               (select count(*)::int from pg_stat_activity a where a.usename = r.rolname and a.backend_type = 'client backend') as used
          from pg_roles r where r.rolconnlimit >= 0 and r.rolcanlogin
           and ($1::text[] is null or exists (select 1 from pg_stat_activity a where a.usename = r.rolname and a.datname = any($1)))
@@ -142,11 +164,11 @@ async function gather(client: pg.Client, spec: PostgresSpec): Promise<Facts> {
        select 'database', d.datname, d.datconnlimit,
               (select count(*)::int from pg_stat_activity a where a.datname = d.datname and a.backend_type = 'client backend')
          from pg_database d where d.datconnlimit >= 0 and d.datallowconn and ($1::text[] is null or d.datname = any($1))`,
-      // Scoped to some databases, a role's limit matters when the role works there.
-      [scope],
-    ),
-    q<Session>(
-      `select a.pid, a.usename, a.datname, a.state,
+    // Scoped to some databases, a role's limit matters when the role works there.
+    [scope],
+  );
+  const sessions = await q<Session>(
+    `select a.pid, a.usename, a.datname, a.state,
               extract(epoch from now() - a.xact_start)::float8 as xact_age,
               extract(epoch from now() - a.query_start)::float8 as query_age,
               case when a.wait_event_type = 'Lock' then extract(epoch from now() - ${waitStart})::float8 end as wait_age,
@@ -155,23 +177,22 @@ async function gather(client: pg.Client, spec: PostgresSpec): Promise<Facts> {
          from pg_stat_activity a
         where a.backend_type = 'client backend' and a.pid <> pg_backend_pid()
           and ($1::text[] is null or a.datname = any($1))`,
-      [scope, spec.show_queries],
-    ),
-    q<{ datname: string; bytes: number }>(
-      `select datname, pg_database_size(datname)::float8 as bytes from pg_database
+    [scope, spec.show_queries],
+  );
+  const sizes = await q<{ datname: string; bytes: number }>(
+    `select datname, pg_database_size(datname)::float8 as bytes from pg_database
         where datallowconn and has_database_privilege(datname, 'CONNECT')
           and ($1::text[] is null or datname = any($1))`,
-      [scope],
-    ),
-    q<Facts['tables'][number]>(
-      `select schemaname || '.' || relname as name, n_live_tup::float8 as live, n_dead_tup::float8 as dead,
+    [scope],
+  );
+  const tables = await q<Facts['tables'][number]>(
+    `select schemaname || '.' || relname as name, n_live_tup::float8 as live, n_dead_tup::float8 as dead,
               extract(epoch from now() - greatest(last_vacuum, last_autovacuum))::float8 as vacuum_age,
               extract(epoch from now() - greatest(last_analyze, last_autoanalyze))::float8 as analyze_age
          from pg_stat_user_tables where n_live_tup + n_dead_tup >= $1
         order by n_dead_tup desc limit 20`,
-      [spec.min_table_rows],
-    ),
-  ]);
+    [spec.min_table_rows],
+  );
   let replicas: Facts['replicas'] = [];
   let replayLag: number | null = null;
   if (server!.recovery) {

@@ -76,7 +76,7 @@ export async function runCheck(
   const labels = labelCache(deps.memo(check.name), check);
   const base = labels(undefined);
   const samples: Sample[] = [
-    { name: 'up', labels: base, value: outcome.status === 'ok' || outcome.status === 'warning' ? 1 : 0 },
+    { name: 'up', labels: base, value: isUp(outcome) ? 1 : 0 },
     { name: 'check_duration_seconds', labels: base, value: durationMs / 1000 },
     ...(outcome.samples ?? []).map((s) => ({
       name: s.name,
@@ -95,6 +95,11 @@ export async function runCheck(
     durationMs,
     samples,
   };
+}
+
+/** `up` is reachability, not health: a kind that answered but judged its readings critical says so. */
+function isUp(outcome: KindOutcome): boolean {
+  return outcome.up ?? (outcome.status === 'ok' || outcome.status === 'warning');
 }
 
 /**

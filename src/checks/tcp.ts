@@ -17,6 +17,7 @@ export type TcpSpec = z.output<typeof schema>;
 
 export const tcpCheck: CheckKind<TcpSpec> = {
   schema,
+  series: ['tcp_connect_seconds'],
   target: (spec) => `${spec.host}:${spec.port}`,
   run(spec, ctx) {
     const started = performance.now();

@@ -26,6 +26,7 @@ const dayMs = 86_400_000;
 
 export const tlsCheck: CheckKind<TlsSpec> = {
   schema,
+  series: ['tls_cert_expiry_seconds', 'tls_cert_not_after_timestamp_seconds'],
   target: (spec) => `${spec.servername ?? spec.host}:${spec.port}`,
   async run(spec, ctx) {
     const started = performance.now();

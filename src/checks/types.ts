@@ -30,6 +30,11 @@ export interface KindOutcome {
   /** the kind's own measure of the probe, when it knows better than the runner's stopwatch */
   durationMs?: number;
   samples?: Sample[];
+  /**
+   * Whether the probe ran and the target answered, when the status says more than that: a host
+   * at 97% CPU is critical but up. Default: up when the status is ok or warning.
+   */
+  up?: boolean;
 }
 
 /** What the runner records for every run of every kind. */
@@ -94,4 +99,9 @@ export interface CheckKind<Spec> {
   /** a short description of what is probed, for tables and the API */
   target(spec: Spec): string;
   run(spec: Spec, ctx: CheckContext): Promise<KindOutcome>;
+  /**
+   * The series names the kind records (besides `up` and `check_duration_seconds`), so `vigil
+   * validate` can warn about a rule on a series nothing produces. Absent: any name (a scrape).
+   */
+  series?: readonly string[];
 }

@@ -10,6 +10,7 @@ import { runRollback } from '../changes/rollback.js';
 import { type LoadedConfig, loadConfig } from '../config/loader.js';
 import { systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
+import { offsetAt, zonedTime } from '../core/windows.js';
 import { VigilError } from '../errors.js';
 import type { ChangeRecord, ChangeStatus } from '../store/changes.js';
 import { openStore, type Store } from '../store/store.js';
@@ -39,15 +40,39 @@ const deps = (store: Store, loaded: LoadedConfig) => ({
   announce: outboxAnnouncer(store, loaded.config, () => Date.now()),
 });
 
-function time(text: string | undefined, flag: string): number | undefined {
+/**
+ * A time from the command line: `now`, an ISO 8601 instant (Z or an offset), or a wall-clock
+ * time without a zone, which is in `changes.timezone` (people plan in their own zone).
+ */
+function time(text: string | undefined, flag: string, zone = 'UTC'): number | undefined {
   if (text === undefined) return undefined;
   if (text === 'now') return Date.now();
+  const wall = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(
+    text.trim(),
+  );
+  if (wall) {
+    const [, y, mo, d, h = '0', mi = '0', sec = '0', ms = '0'] = wall;
+    return (
+      zonedTime(zone, Number(y), Number(mo), Number(d), Number(h), Number(mi)) +
+      Number(sec) * 1000 +
+      Number(ms.padEnd(3, '0'))
+    );
+  }
   const t = Date.parse(text);
   if (Number.isNaN(t))
     throw new VigilError('USAGE', `${flag} ${text}: not a time`, {
-      hint: 'ISO 8601 with a zone, e.g. 2026-12-01T22:00:00+01:00 or 2026-12-01T21:00:00Z',
+      hint: `ISO 8601, e.g. 2026-12-01T22:00 (in ${zone}) or 2026-12-01T21:00:00Z`,
     });
   return t;
+}
+
+/** 2026-12-02T22:30:00+01:00: an instant as people in `zone` read it, with its offset. */
+export function zonedIso(t: number, zone: string): string {
+  const off = offsetAt(zone, t);
+  const local = new Date(t + off).toISOString().slice(0, 19);
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off) / 60_000;
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 function readPlan(io: Io, file: string): unknown {
@@ -69,12 +94,15 @@ function readPlan(io: Io, file: string): unknown {
   }
 }
 
-function printChange(io: Io, c: ChangeRecord): void {
+function printChange(io: Io, c: ChangeRecord, zone?: string): void {
   io.out(`change #${c.id} ${c.status}: ${c.title}`);
   io.out(
     `  service   ${c.service}${c.environment ? ` (${c.environment})` : ''}${c.version ? ` ${c.version}` : ''}`,
   );
-  io.out(`  planned   ${isoTime(c.plannedAt)}${c.window ? ` in window ${c.window}` : ''} by ${c.createdBy}`);
+  const local = zone && zone !== 'UTC' ? ` (${zonedIso(c.plannedAt, zone)} ${zone})` : '';
+  io.out(
+    `  planned   ${isoTime(c.plannedAt)}${local}${c.window ? ` in window ${c.window}` : ''} by ${c.createdBy}`,
+  );
   if (c.startedAt !== null) io.out(`  started   ${isoTime(c.startedAt)}`);
   if (c.finishedAt !== null) io.out(`  finished  ${isoTime(c.finishedAt)}`);
   const r = c.rollback;
@@ -111,7 +139,7 @@ export async function changePlanCommand(
         service: opts.service ?? '',
         environment: opts.environment,
         version: opts.release,
-        at: time(opts.at ?? 'now', '--at')!,
+        at: time(opts.at ?? 'now', '--at', loaded.config.changes.timezone)!,
         window: opts.window,
         rollback,
         createdBy: actor(io, opts.author),
@@ -119,7 +147,7 @@ export async function changePlanCommand(
       Date.now(),
     );
     if (opts.json) io.out(JSON.stringify(changeView(c), null, 2));
-    else printChange(io, c);
+    else printChange(io, c, loaded.config.changes.timezone);
     return 0;
   });
 }
@@ -282,7 +310,7 @@ export async function changeGateCommand(
         service: opts.service,
         environment: opts.environment,
         change: opts.change,
-        at: time(opts.at, '--at'),
+        at: time(opts.at, '--at', loaded.config.changes.timezone),
         override,
       },
       now,
@@ -301,5 +329,7 @@ function printDecision(io: Io, d: GateDecision): void {
   );
   for (const r of d.reasons) io.out(`  - ${r.message}`);
   if (d.override) io.out(`  overridden by ${d.override.by}: ${d.override.reason}`);
-  if (!d.allowed && d.next_open_at) io.out(`  next open: ${d.next_open_at}`);
+  else if (d.allowed_by) io.out(`  allowed by: ${d.allowed_by.message}`);
+  const opening = d.reasons.find((r) => r.kind === 'outside_allow')?.name;
+  if (!d.allowed && d.next_open_at) io.out(`  next open: ${d.next_open_at}${opening ? ` (${opening})` : ''}`);
 }

@@ -12,6 +12,9 @@ export interface LogsScanOptions {
   top?: string;
   levels?: string;
   json?: boolean;
+  /** read the systemd journal instead of files */
+  journal?: boolean;
+  unit?: string;
 }
 
 /**
@@ -24,6 +27,7 @@ export async function logsScanCommand(
   opts: LogsScanOptions,
   now = Date.now(),
 ): Promise<number> {
+  if (opts.journal || opts.unit) return journalScan(io, paths, opts, now);
   if (!paths.length) paths = await configuredLogs(io, opts.config);
   if (!paths.length) {
     throw new VigilError('USAGE', 'no log files given, and none under logs: in the config', {
@@ -55,6 +59,27 @@ export async function logsScanCommand(
       : undefined,
   });
   if (io.isTTY && lastShown) process.stderr.write('\r\u001b[K');
+  if (opts.json) io.out(JSON.stringify(toJson(report), null, 2));
+  else printReport(io, report);
+  return 0;
+}
+
+/** `vigil logs scan --journal [--unit app.service] --since 24h`: the same report, from journald. */
+async function journalScan(io: Io, paths: string[], opts: LogsScanOptions, now: number): Promise<number> {
+  if (paths.length) {
+    throw new VigilError('USAGE', '--journal reads the journal, not files', {
+      hint: 'give either files or --journal [--unit <unit>]',
+    });
+  }
+  const top = Number(opts.top ?? 10);
+  const { scanJournal } = await import('../logs/scan-journal.js');
+  const report = await scanJournal({
+    unit: opts.unit,
+    since: parseSince(opts.since ?? '24h', now),
+    now,
+    top: Number.isInteger(top) && top >= 0 ? top : 10,
+    levels: opts.levels?.split(',').map((l) => l.trim().toLowerCase()),
+  });
   if (opts.json) io.out(JSON.stringify(toJson(report), null, 2));
   else printReport(io, report);
   return 0;

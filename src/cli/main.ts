@@ -4,6 +4,7 @@ import { type CliContext, configOption } from './command.js';
 import { registerJobs } from './jobs.js';
 import { registerNotifyTest } from './notify-test.js';
 import { type Io, printError } from './output.js';
+import { registerRestoreStore } from './restore-store.js';
 
 export const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -340,6 +341,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     )
     .option('--levels <list>', 'levels to count: fatal,error,warn', 'fatal,error')
     .option('--top <n>', 'how many messages to list', '10')
+    .option('--journal', 'read the systemd journal (journalctl) instead of files')
+    .option('--unit <unit>', 'with --journal: one systemd unit, e.g. app.service')
     .option('--json', 'machine-readable output')
     .action(async (paths: string[], o) => {
       code = await (await import('./logs-scan.js')).logsScanCommand(io, paths, o);
@@ -530,6 +533,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       code = await (await access()).tokenRevokeCommand(io, id, o);
     });
   registerNotifyTest(program, io, (c) => {
+    code = c;
+  });
+
+  registerRestoreStore(program, io, (c) => {
     code = c;
   });
 

@@ -14,14 +14,15 @@ export async function upCommand(
   opts: { config?: string; listen?: string; debug?: boolean },
 ): Promise<number> {
   // Synchronous writes: a daemon's few log lines must reach a pipe in order, and before exit.
-  const out = pino.destination({ fd: 1, sync: true });
+  const level = opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info');
   // Every line passes the scrubber, which learns the config's secrets when the daemon loads it:
   // whatever a driver or a receiver puts into an error, its secrets never reach the log.
   const scrubber = new Scrubber();
-  const logger = pino(
-    { level: opts.debug ? 'debug' : (io.env.VIGIL_LOG_LEVEL ?? 'info'), base: undefined },
-    { write: (line: string) => out.write(scrubber.scrub(line)) },
-  );
+  const scrubbed = (stream: { write(line: string): unknown }) => ({
+    write: (line: string) => stream.write(scrubber.scrub(line)),
+  });
+  const streams = pino.multistream([{ level, stream: scrubbed(pino.destination({ fd: 1, sync: true })) }]);
+  const logger = pino({ level, base: undefined }, streams);
   const daemon = await startDaemon({
     configPath: configPath(io, opts.config),
     logger,
@@ -29,6 +30,15 @@ export async function upCommand(
     listen: opts.listen,
     scrubber,
   });
+  const logFile = daemon.config().config.log_file;
+  if (logFile) {
+    // Append mode: after a copytruncate rotation the next line lands at the start of the emptied file.
+    streams.add({
+      level,
+      stream: scrubbed(pino.destination({ dest: logFile, append: true, mkdir: true, sync: true })),
+    });
+    logger.info({ log_file: logFile }, 'logging to file');
+  }
   const exited = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -42,6 +52,7 @@ export async function upCommand(
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    watchParent(() => stop('parent exited'));
     process.on('SIGHUP', () => void daemon.reload());
   });
   // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
@@ -58,4 +69,22 @@ export async function upCommand(
     `Vigil is up: ${daemon.url}  (dashboard ${daemon.url}/, metrics ${daemon.url}/metrics)${firstStart}`,
   );
   return exited;
+}
+
+/**
+ * `npx vigil up` puts npm between a supervisor and Vigil, and npm does not pass SIGTERM on: when
+ * the process that started Vigil is gone (Vigil was handed to init or a subreaper), stop as if
+ * signalled, so one signal to whatever was started still stops Vigil. Under systemd or `exec`,
+ * the parent stays and this never fires.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }

@@ -1,3 +1,4 @@
+import { unproducedSeries } from '../alerting/unproduced.js';
 import { VigilError } from '../errors.js';
 import { loadSetup } from '../services/setup.js';
 import { configPath } from './config-path.js';
@@ -10,9 +11,20 @@ export function validateCommand(io: Io, opts: { config?: string; json?: boolean 
     const { loaded, groups } = loadSetup(file, io.env);
     const { config } = loaded;
     const rules = groups.reduce((n, g) => n + g.rules.length, 0);
-    if (opts.json)
-      io.out(JSON.stringify({ valid: true, file, checks: config.checks.length, rules, problems: [] }));
-    else io.out(`${file}: valid (${config.checks.length} checks, ${rules} rules)`);
+    // Valid, yet a rule that selects a series nothing produces can never fire: say so, exit 0.
+    const warnings = unproducedSeries(config, groups);
+    if (opts.json) {
+      io.out(
+        JSON.stringify({ valid: true, file, checks: config.checks.length, rules, problems: [], warnings }),
+      );
+      return 0;
+    }
+    for (const w of warnings) io.err(`${w.where}: warning: ${w.message} (${w.hint})`);
+    const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.out(
+      `${file}: valid (${count(config.checks.length, 'check')}, ${count(rules, 'rule')}` +
+        `${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''})`,
+    );
     return 0;
   } catch (e) {
     if (!(e instanceof VigilError) || e.code !== 'CONFIG_INVALID') throw e;

@@ -275,6 +275,16 @@ function describeIssue(issue: Issue, schema: z.ZodType, source: YamlSource, raw:
   const node = nodeAt(doc, segments);
   const where = at(node?.range?.[0]);
   const params = (issue as { params?: { hint?: string } }).params;
+  if (issue.code === 'invalid_union') {
+    // Report the form the value was written in (an object, a list), not "no form fits":
+    // `verify: { level: restore }` is the object form missing its cron.
+    const branch = closestBranch(issue.errors ?? []);
+    if (branch) {
+      return branch.flatMap((inner) =>
+        describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as Issue, schema, source, raw),
+      );
+    }
+  }
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
     const value = valueAt(raw, segments);
     const received = value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : typeof value;
@@ -284,7 +294,9 @@ function describeIssue(issue: Issue, schema: z.ZodType, source: YamlSource, raw:
         path: dotted,
         message:
           issue.code === 'invalid_type'
-            ? `${dotted || 'the document'}: expected ${issue.expected}, got ${received}`
+            ? value === undefined
+              ? `${dotted || 'the document'}: missing (a ${issue.expected})`
+              : `${dotted || 'the document'}: expected ${issue.expected}, got ${received}`
             : `${dotted}: ${received} is not an accepted form here`,
         hint: value === undefined ? `${segments.at(-1) ?? 'this value'} is required` : params?.hint,
       },
@@ -298,6 +310,20 @@ function describeIssue(issue: Issue, schema: z.ZodType, source: YamlSource, raw:
       hint: params?.hint,
     },
   ];
+}
+
+/**
+ * Of a union's alternatives, the one the value was meant as: skip those that reject the value's
+ * very type (an object given to the list form), then take the one with the fewest problems.
+ */
+function closestBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] | undefined {
+  const meant = branches.filter(
+    (b) =>
+      b.length > 0 &&
+      !b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_union')),
+  );
+  if (!meant.length) return undefined;
+  return meant.reduce((best, b) => (b.length < best.length ? b : best));
 }
 
 function valueAt(raw: unknown, segments: readonly (string | number)[]): unknown {

@@ -90,6 +90,11 @@ const storageSchema = z.string().refine((s) => /^sqlite:/.test(s) || /^postgres(
 export const configSchema = z
   .strictObject({
     storage: storageSchema.default('sqlite:./vigil.db'),
+    /**
+     * `vigil up` also writes its own log (JSON lines) to this file, so a log check can read it and
+     * rotation can keep it small; opened in append mode, read at start (rotate it with copytruncate)
+     */
+    log_file: z.string().min(1).optional(),
     server: serverSchema.prefault({}),
     scheduler: z
       .strictObject({

@@ -245,16 +245,17 @@ export class FingerprintTable {
   constructor(private readonly maxTemplates = 50_000) {}
 
   /**
-   * Count one line. `at` may be left out when lines arrive in time order: the
+   * Count one line (by `message` when given: a structured line's message field). `at` may be left out when lines arrive in time order: the
    * times of each template's first and last line are then read once, in top().
    */
-  add(level: string, line: string, at?: number): void {
-    const key = templateHash(line);
+  add(level: string, line: string, at?: number, message: string = line): void {
+    // A structured line is counted by its message; the whole line stays as the sample (its context).
+    const key = templateHash(message);
     let fp = this.#byTemplate.get(key);
     if (!fp) {
       if (this.#byTemplate.size >= this.maxTemplates) return;
       const sample = line.length > 500 ? `${line.slice(0, 497)}...` : line;
-      fp = { id: '', template: template(line), level, count: 0, sample, firstLine: line };
+      fp = { id: '', template: template(message), level, count: 0, sample, firstLine: line };
       this.#byTemplate.set(key, fp);
     }
     fp.count++;

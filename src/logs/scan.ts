@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Fingerprint, FingerprintTable } from './fingerprint.js';
-import { levelNeedles, looksLikeJson } from './levels.js';
+import { levelNeedles } from './levels.js';
 import { type LineMatch, NeedleScanner } from './scanner.js';
 import { decompressed, type LogFile, rotatedSiblings } from './sources.js';
+import { detectFormat, type LogFormat, messageOf } from './structured.js';
 import { lineTime } from './timestamp.js';
 
 export interface ScanOptions {
@@ -54,6 +55,7 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
   // Logs are written in time order: once one line is inside the window, so is the rest of
   // the file, and its times need not be read line by line (only first/last per template).
   let filtering = true;
+  let format: LogFormat = 'plain';
   const onMatch = (m: LineMatch) => {
     if (filtering) {
       const at = lineTime(m.text, opts.now);
@@ -62,7 +64,7 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
     }
     counts[m.level] = (counts[m.level] ?? 0) + 1;
     if (m.truncated) truncated++;
-    table.add(m.level, m.text);
+    table.add(m.level, m.text, undefined, format === 'plain' ? m.text : messageOf(m.text, format));
   };
   for (const f of files) {
     const buf = Buffer.allocUnsafe(chunkBytes);
@@ -70,7 +72,8 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
     const fill = f.compression
       ? streamFiller(decompressed(f))
       : await fileFiller(f.path, opts.since, opts.now);
-    // The first bytes say whether this is a JSON-lines log, and so which needles mark a level.
+    // The first bytes say whether this is a JSON-lines, logfmt or plain log: which needles mark
+    // a level, and where the message is.
     let carry = 0;
     let first = true;
     let scanner:
@@ -82,7 +85,8 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
         const len = carry + n;
         if (first) {
           first = false;
-          scanner = makeScanner(opts, looksLikeJson(buf, Math.min(len, 256)), onMatch);
+          format = detectFormat(buf, Math.min(len, 4096));
+          scanner = makeScanner(opts, format, onMatch);
         }
         if (n === 0) {
           if (len > 0) scanner!.lines(buf, 0, len);
@@ -128,10 +132,10 @@ export async function scanLogs(paths: readonly string[], opts: ScanOptions): Pro
   };
 }
 
-function makeScanner(opts: ScanOptions, json: boolean, onMatch: (m: LineMatch) => void) {
+function makeScanner(opts: ScanOptions, format: LogFormat, onMatch: (m: LineMatch) => void) {
   const match = opts.match;
   if (match === undefined)
-    return new NeedleScanner(levelNeedles(opts.levels ?? ['fatal', 'error'], json), onMatch);
+    return new NeedleScanner(levelNeedles(opts.levels ?? ['fatal', 'error'], format), onMatch);
   if (typeof match === 'string')
     return new NeedleScanner([{ level: 'match', needle: Buffer.from(match) }], onMatch);
   return new RegexScanner(match, onMatch);

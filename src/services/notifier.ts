@@ -160,7 +160,9 @@ export class Notifier {
             ruleGroup: group,
             labels: a.labels,
             annotations: a.annotations,
-            startsAt: a.activeAt,
+            // When it fired, as Prometheus sends it to Alertmanager: group_wait counts from there,
+            // not from the start of `for` (which had already passed group_wait at firing).
+            startsAt: a.firedAt ?? a.activeAt,
           };
           this.#fire(alert, ts);
         } else if (!sameRecord(known.annotations, a.annotations)) {

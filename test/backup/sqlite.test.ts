@@ -119,3 +119,30 @@ describe('sqlite backups (online backup API)', () => {
     await expect(h.service.run('gone')).rejects.toMatchObject({ code: 'BACKUP_FAILED' });
   });
 });
+
+describe('a restore test with nothing to assert', () => {
+  it('fails on a database with no table, and says loudly that it checked only that tables exist', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-sqlite-empty-'));
+    const empty = path.join(dir, 'empty.db');
+    const full = path.join(dir, 'full.db');
+    hold(new Database(empty)).exec('pragma user_version = 1');
+    hold(new Database(full)).exec('create table t (id integer primary key); insert into t values (1)');
+    const h = await harness([
+      { name: 'empty', sqlite: { path: empty }, min_size: 1, verify: { cron: '0 5 1 * *' } },
+      { name: 'full', sqlite: { path: full }, verify: { cron: '0 5 1 * *' } },
+    ]);
+    try {
+      const e = await h.service.verify((await h.service.run('empty')).id, 'restore');
+      expect(e).toMatchObject({ ok: false });
+      expect(e.message).toContain('restored, but the restored database has no table');
+      const f = await h.service.verify((await h.service.run('full')).id, 'restore');
+      expect(f).toMatchObject({ ok: true });
+      expect(f.message).toMatch(
+        /NO ASSERTION CONFIGURED: checked only that tables exist \(add assert or min_rows\)$/,
+      );
+    } finally {
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -69,6 +69,26 @@ describe('vigil change', () => {
   });
   afterAll(() => {});
 
+  it('plan --at without a zone is in changes.timezone, and the answer shows it with its offset', async () => {
+    const plan = await vigil([
+      'change',
+      'plan',
+      '--title',
+      'zoned',
+      '--service',
+      'api',
+      '--at',
+      '2026-12-02T22:30',
+      '--rollback',
+      goodPlan,
+    ]);
+    expect(plan.code, plan.err).toBe(0);
+    // Berlin is UTC+1 in December: 22:30 there is 21:30Z.
+    expect(plan.out).toMatch(/planned {3}2026-12-02T21:30:00Z \(2026-12-02T22:30:00\+01:00 Europe\/Berlin\)/);
+    const summer = await vigil(['change', 'gate', '--service', 'api', '--at', '2026-07-02T22:30', '--json']);
+    expect(JSON.parse(summer.out).evaluated_at).toBe('2026-07-02T20:30:00.000Z');
+  });
+
   it('gate: exit 0 in a window, 1 in a freeze with reasons and next_open_at, JSON for CI', async () => {
     const plan = await vigil([
       'change',

@@ -94,14 +94,37 @@ describe.each(testDatabases)('the gate on $name', (database) => {
       evaluated_at: '2026-11-26T21:30:00.000Z',
       next_open_at: null,
       service: 'api',
+      allowed_by: {
+        kind: 'window',
+        name: 'weeknights',
+        until: '2026-11-27T01:00:00.000Z',
+        message: 'inside allow window "weeknights" until 2026-11-27T01:00:00.000Z',
+      },
     });
   });
 
-  it('denies outside every allow window, with next_open_at', async () => {
+  it('denies outside every allow window, with next_open_at and the window that opens then', async () => {
     const d = await gate(store, config, { service: 'api' }, outside);
     expect(d.allowed).toBe(false);
-    expect(d.reasons.map((r) => r.kind)).toEqual(['outside_allow']);
+    expect(d.allowed_by).toBeNull();
+    expect(d.reasons).toEqual([
+      {
+        kind: 'outside_allow',
+        name: 'weeknights',
+        until: '2026-11-30T21:00:00.000Z',
+        message: 'outside every allow window; the next, "weeknights", opens at 2026-11-30T21:00:00.000Z',
+      },
+    ]);
     expect(d.next_open_at).toBe('2026-11-30T21:00:00.000Z');
+  });
+
+  it('says what allowed a change where no window applies', async () => {
+    const open = parseConfig('checks: []\n', 'vigil.yaml', {}).config;
+    const d = await gate(store, open, {}, outside);
+    expect(d.allowed_by).toEqual({
+      kind: 'no_windows',
+      message: 'no window or freeze applies to this change',
+    });
   });
 
   it('denies during a freeze, naming it, and opens after it', async () => {

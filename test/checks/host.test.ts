@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HostSpec, hostCheck } from '../../src/checks/host.js';
+import { runCheck } from '../../src/checks/runner.js';
 import type { KindOutcome } from '../../src/checks/types.js';
+import { parseConfig } from '../../src/config/loader.js';
+import { FakeClock } from '../../src/core/clock.js';
 import { makeCtx } from './ctx.js';
 
 let proc: string;
@@ -104,6 +107,27 @@ describe('host check', () => {
     );
     expect(critical.status).toBe('critical');
     expect(critical.message).toContain('memory 75% > 74%');
+  });
+
+  it('is up while critical: a busy host answered, and resource levels are series for rules', async () => {
+    const config = parseConfig(
+      `checks:\n  - { name: host, host: { root: "${proc}", critical: { memory_usage: 0.5 } } }\n`,
+      'v.yaml',
+      {},
+    ).config;
+    const deps = { clock: new FakeClock(), heartbeats: { last: async () => undefined }, memo: () => ({}) };
+    const busy = await runCheck(config.checks[0]!, deps);
+    expect(busy.status).toBe('critical');
+    expect(busy.samples.find((s) => s.name === 'up')?.value).toBe(1);
+    expect(busy.samples.find((s) => s.name === 'memory_usage')?.value).toBe(0.75);
+
+    const gone = parseConfig(
+      `checks:\n  - { name: host, host: { root: "${path.join(proc, 'missing')}" } }\n`,
+      'v.yaml',
+      {},
+    ).config;
+    const unreadable = await runCheck(gone.checks[0]!, deps);
+    expect(unreadable.samples.find((s) => s.name === 'up')?.value).toBe(0);
   });
 
   it('says so when a configured mount cannot be read', async () => {

@@ -1,9 +1,10 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalCheck } from '../../src/checks/journal.js';
 import type { Sample } from '../../src/checks/types.js';
+import { scanJournal } from '../../src/logs/scan-journal.js';
 import { makeCtx, memoryState } from './ctx.js';
 
 /**
@@ -42,6 +43,12 @@ beforeAll(() => {
 const fs = require('fs');
 const args = process.argv.slice(2);
 fs.appendFileSync(${JSON.stringify(argsFile)}, JSON.stringify(args) + '\\n');
+// A machine that keeps no journal: the real journalctl says so on stderr and exits 0.
+// (-o json prints nothing at all then; the short format says it on stderr).
+if (fs.existsSync(${JSON.stringify(path.join(bin, 'no-journal'))})) {
+  if (!args.includes('json')) { process.stderr.write('No journal files were found.\\n'); process.stdout.write('-- No entries --\\n'); }
+  process.exit(0);
+}
 const entries = fs.readFileSync(${JSON.stringify(entriesFile)}, 'utf8').split('\\n').filter(Boolean).map((l) => JSON.parse(l));
 let out = entries;
 const unitAt = args.indexOf('-u');
@@ -130,6 +137,46 @@ describe('journal check', () => {
     expect(r.message).toContain('no longer valid');
     expect(r.status).toBe('warning');
     expect(state.value).toMatchObject({ cursor: undefined, lines: 10 });
+  });
+
+  it('a machine without a journal: unknown with journalctl own words, not "0 new entries"', async () => {
+    writeFileSync(path.join(bin, 'no-journal'), '');
+    try {
+      const out = await journalCheck.run(journalCheck.schema.parse({}), makeCtx({ state: memoryState() }));
+      expect(out).toMatchObject({ status: 'unknown', message: 'journalctl: No journal files were found.' });
+      await expect(scanJournal({ since: t0, now: t0 + 60_000 })).rejects.toMatchObject({
+        code: 'LOG_NOT_FOUND',
+      });
+    } finally {
+      rmSync(path.join(bin, 'no-journal'));
+    }
+  });
+
+  it('vigil logs scan --journal --unit: counts the window by priority and fingerprints the messages', async () => {
+    writeFileSync(
+      entriesFile,
+      `${[
+        entry(0, 6, 'app.service', 'started'),
+        entry(1, 3, 'app.service', 'db timeout after 5013ms'),
+        entry(2, 3, 'app.service', 'db timeout after 4001ms'),
+        entry(3, 3, 'other.service', 'not ours'),
+        entry(4, 2, 'app.service', 'out of memory'),
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n`,
+    );
+    writeFileSync(argsFile, '');
+    const r = await scanJournal({ unit: 'app.service', since: t0 - 3_600_000, now: t0 + 60_000 });
+    expect(r.counts).toEqual({ error: 2, fatal: 1 });
+    expect(r.fingerprints.map((f) => [f.template, f.count, f.sample])).toEqual([
+      ['db timeout after <n>ms', 2, 'app.service: db timeout after 5013ms'],
+      ['out of memory', 1, 'app.service: out of memory'],
+    ]);
+    expect(r.fingerprints[0]!.firstSeen).toBe(t0 + 1000);
+    const args = JSON.parse(readFileSync(argsFile, 'utf8').trim());
+    expect(args).toEqual(
+      expect.arrayContaining(['-u', 'app.service', `--since=@${(t0 - 3_600_000) / 1000}`]),
+    );
   });
 
   it('journalctl absent: a clear error', async () => {

@@ -49,7 +49,7 @@ backups:
       expect(listed.backups[0]).toMatchObject({ job: 'app', source: 'sqlite', lastVerification: null });
       const v = await run('verify', listed.backups[0].id.slice(0, 5), '--level', 'restore');
       expect(v.code, v.out).toBe(0);
-      expect(v.out).toMatch(/ok {2}app .* restore .*1 assertions held/);
+      expect(v.out).toMatch(/ok {2}app .* restore .*1 assertion held/);
       const again = JSON.parse((await run('list', '--json')).out);
       expect(again.backups[0].lastVerification).toMatchObject({ level: 'restore', ok: true });
     } finally {

@@ -95,9 +95,48 @@ describe('vigil validate', () => {
     expect(stderr()).toContain('vigil init');
   });
 
-  it('validates the shipped example', async () => {
-    const { code } = await run(['validate', '--config', path.resolve('examples/vigil.yaml')]);
+  it('validates the shipped example, with no warning', async () => {
+    const { code, stdout, stderr } = await run(['validate', '--config', path.resolve('examples/vigil.yaml')]);
     expect(code).toBe(0);
+    expect(stdout()).toMatch(/valid \(4 checks, 3 rules\)$/);
+    expect(stderr()).toBe('');
+  });
+
+  it('warns (exit 0) about rules on series nothing produces, with a did-you-mean, also in --json', async () => {
+    const file = path.join(dir, 'unproduced.yaml');
+    writeFileSync(
+      file,
+      [
+        'checks:',
+        '  - { name: api, http: { url: "http://127.0.0.1:1/" } }',
+        'alerts:',
+        '  - { name: HighCPUUsage, condition: cpu_usgae > 0.8, duration: 5m, severity: warning }',
+        '  - { name: ServiceDown, condition: up == 0, duration: 1m, severity: critical }',
+        '  - { name: HighErrorRate, condition: error_rate > 5%, duration: 2m, severity: warning }',
+        '  - { name: BackupLate, condition: time() - backup_last_success_timestamp_seconds > 86400 }',
+        '',
+      ].join('\n'),
+    );
+    const text = await run(['validate', '--config', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout()).toMatch(/valid \(1 check, 4 rules, 2 warnings\)$/);
+    const lines = text.stderr().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /unproduced\.yaml:4:\d+: warning: rule "HighCPUUsage" selects cpu_usgae, .*\(did you mean cpu_usage\? \(from a host check\)\)/,
+    );
+    expect(lines[1]).toMatch(
+      /warning: rule "HighErrorRate" selects error_rate, .*\(error_rate comes from a log check: add one/,
+    );
+
+    const json = await run(['validate', '--config', file, '--json']);
+    expect(json.code).toBe(0);
+    const body = JSON.parse(json.stdout());
+    expect(body.valid).toBe(true);
+    expect(body.warnings.map((w: { rule: string; metric: string }) => `${w.rule}:${w.metric}`)).toEqual([
+      'HighCPUUsage:cpu_usgae',
+      'HighErrorRate:error_rate',
+    ]);
   });
 });
 

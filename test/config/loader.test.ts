@@ -16,6 +16,25 @@ const problemsOf = (text: string, env: Record<string, string> = {}) => {
 };
 
 describe('config loader', () => {
+  it('names the missing field inside a union (verify as an object or a list), with its line', () => {
+    const text = [
+      'backups:',
+      '  jobs:',
+      '    - name: db',
+      '      sqlite: { path: ./x.db }',
+      '      verify: { level: restore, assert: ["select 1"] }',
+      '    - name: db2',
+      '      sqlite: { path: ./x.db }',
+      '      verify:',
+      '        - { level: read }',
+      '',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      'vigil.yaml:5:15: backups.jobs[0].verify.cron: missing (a string) (cron is required)',
+      'vigil.yaml:9:11: backups.jobs[1].verify[0].cron: missing (a string) (cron is required)',
+    ]);
+  });
+
   it('fills defaults and freezes the result', () => {
     const { config } = parseConfig(
       'checks:\n  - name: api\n    tcp: { host: localhost, port: 80 }\n',

@@ -46,7 +46,13 @@ export async function notifierHarness(
     get notifier() {
       return notifier;
     },
-    fire(labels: Record<string, string>, annotations: Record<string, string> = {}, group = 'g') {
+    /** an alert that fires now; `pendingMs` back it became pending (a rule's `for`) */
+    fire(
+      labels: Record<string, string>,
+      annotations: Record<string, string> = {},
+      group = 'g',
+      pendingMs = 0,
+    ) {
       const m = groups.get(group) ?? new Map<string, ActiveAlert>();
       groups.set(group, m);
       const fp = fingerprint(labels);
@@ -54,7 +60,7 @@ export async function notifierHarness(
         labels,
         annotations,
         state: 'firing',
-        activeAt: clock.now(),
+        activeAt: clock.now() - pendingMs,
         firedAt: clock.now(),
         value: 1,
       });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { compileNotify } from '../../src/notify/config.js';
 import { testDatabases } from '../store/databases.js';
 import { notifierHarness } from './harness.js';
 import { startReceiver } from './receiver.js';
@@ -104,6 +105,19 @@ ${extra}`;
 
     const list = await h.store.notifications.list();
     expect(list.map((n) => n.status)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+
+  it("waits the default group_wait after firing, for an alert that was pending for its rule's `for`", async () => {
+    // The guide's form with no timings: group_wait is the schema's default (README: 30s).
+    await start(`notify:\n  - name: hook\n    webhook: { url: "${receiver.url}/hook" }\n`);
+    const wait = compileNotify(h.config()).route.routes[0]!.groupWaitMs;
+    expect(wait).toBe(30_000);
+    h.fire(api, {}, 'g', 60_000); // ServiceDown's `duration: 1m`
+    h.evaluate();
+    await h.advance(wait - 1000, 1000);
+    expect(receiver.received).toHaveLength(0);
+    await h.advance(1000, 1000);
+    expect(receiver.accepted).toHaveLength(1);
   });
 
   it('never sends an alert resolved before group_wait ends', async () => {

@@ -20,3 +20,21 @@ export const labelText = (labels: Record<string, string>): string =>
   Object.entries(labels)
     .map(([k, v]) => `${k}="${v}"`)
     .join(', ');
+
+/** "1 check", "2 checks": counts read as English. */
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+
+/** Series that are ratios 0..1 (Prometheus's `_ratio` convention and the guide's four): shown as %. */
+const ratioSeries = /\b(?:cpu_usage|memory_usage|disk_usage|error_rate|\w+_ratio)\b/;
+
+/**
+ * An alert's value as people read it: a percentage when the rule's expression is about a ratio
+ * series, else at most four significant digits (0.10067114093959731 is 10.07% or 0.1007).
+ */
+export function alertValue(value: string | number | null, query = ''): string {
+  if (value === null || value === '') return '—';
+  const v = Number(value);
+  if (!Number.isFinite(v)) return String(value);
+  if (ratioSeries.test(query) && v >= 0 && v <= 1) return `${Number((v * 100).toPrecision(4))}%`;
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}

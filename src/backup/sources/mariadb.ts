@@ -19,6 +19,7 @@ export const mariadbSource: BackupSource<MariadbSpec> = {
     url: z.string().regex(/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/, 'a mysql://user@host:port/database URL'),
     compression: z.enum(['auto', 'zstd', 'gzip']).default('auto'),
   }),
+  tablesExist: 'select count(*) > 0 from information_schema.tables where table_schema = database()',
   describe: (s) => redactUrl(s.url),
 
   async dump(spec, ctx) {

@@ -22,6 +22,8 @@ export const postgresSource: BackupSource<PostgresSpec> = {
     url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
     globals: z.boolean().default(false),
   }),
+  tablesExist:
+    "select count(*) > 0 from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')",
   describe: (s) => redactUrl(s.url),
 
   async dump(spec, ctx) {

@@ -39,6 +39,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     path: z.string().min(1),
     max_restarts: z.number().int().min(0).default(20),
   }),
+  tablesExist: "select count(*) > 0 from sqlite_master where type = 'table'",
   describe: (s) => s.path,
 
   async dump(spec, ctx) {

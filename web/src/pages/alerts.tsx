@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { labelText, time } from '../format';
+import { alertValue, labelText, time } from '../format';
 import { onLive } from '../live';
 import { StatusBadge } from '../parts/status';
 import { SilenceForm } from './silences';
@@ -26,10 +26,31 @@ interface Transition {
   reason: string;
 }
 
+interface Rule {
+  name: string;
+  query: string;
+  type: 'alerting' | 'recording';
+  duration?: number;
+  labels: Record<string, string>;
+  state?: 'firing' | 'pending' | 'inactive';
+  health: string;
+  lastError: string;
+}
+
+/** "5m", "1h30m", "90s": a rule's `for` as vigil.yaml writes it. */
+function forText(seconds: number | undefined): string {
+  if (!seconds) return '—';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}
+
 export function AlertsPage({ canOperate }: { canOperate: boolean }) {
   const [active, setActive] = useState<Active[] | null>(null);
   const [history, setHistory] = useState<Transition[]>([]);
   const [silencing, setSilencing] = useState<Active | null>(null);
+  const [rules, setRules] = useState<Rule[]>([]);
   const [tick, setTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
 
@@ -37,6 +58,10 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
     api<{ data: { alerts: Active[] } }>('/alerts').then(
       (r) => setActive(r.data.alerts),
       (e: Error) => setError(e.message),
+    );
+    api<{ data: { groups: { rules: Rule[] }[] } }>('/rules').then(
+      (r) => setRules(r.data.groups.flatMap((g) => g.rules).filter((x) => x.type === 'alerting')),
+      () => {},
     );
     api<{ transitions: Transition[] }>('/alerts/history?limit=100').then(
       (r) => setHistory(r.transitions),
@@ -52,6 +77,7 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
       </p>
     );
   if (!active) return <p aria-busy="true">Loading…</p>;
+  const queryOf = new Map(rules.map((r) => [r.name, r.query]));
   const sorted = [...active].sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1));
   return (
     <section aria-labelledby="alerts-title">
@@ -88,7 +114,7 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
                     {a.annotations.summary ? <div class="hint">{a.annotations.summary}</div> : null}
                   </td>
                   <td class="labels">{labelText(rest)}</td>
-                  <td>{a.value}</td>
+                  <td>{alertValue(a.value, queryOf.get(alertname ?? ''))}</td>
                   <td>{time(a.firedAt ?? a.activeAt)}</td>
                   <td>
                     {canOperate && !a.silencedBy ? (
@@ -114,6 +140,46 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
           }}
         />
       ) : null}
+      <h2>Rules</h2>
+      {rules.length === 0 ? (
+        <p>
+          No alert rules yet: add them under <code>alerts:</code> or <code>rule_files:</code> in vigil.yaml.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">State</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Condition</th>
+              <th scope="col">For</th>
+              <th scope="col">Severity</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={`${r.name}\u0000${labelText(r.labels)}`} data-rule={r.name}>
+                <td>
+                  {r.health === 'err' ? (
+                    <StatusBadge status="unknown" />
+                  ) : (
+                    <StatusBadge status={r.state ?? 'inactive'} />
+                  )}
+                  {r.lastError ? <div class="hint">{r.lastError}</div> : null}
+                </td>
+                <td>
+                  <strong>{r.name}</strong>
+                </td>
+                <td>
+                  <code>{r.query}</code>
+                </td>
+                <td>{forText(r.duration)}</td>
+                <td>{r.labels.severity ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>History</h2>
       {history.length === 0 ? (
         <p>No alert changes in the last 7 days.</p>
@@ -135,6 +201,9 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
                 <td>{t.rule}</td>
                 <td>
                   {t.from} → <StatusBadge status={t.to} />
+                  {t.value !== null ? (
+                    <div class="hint">{alertValue(t.value, queryOf.get(t.rule))}</div>
+                  ) : null}
                 </td>
                 <td class="labels">{labelText(t.labels)}</td>
                 <td>{t.reason}</td>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
-import { ago, millis, percent } from '../format';
+import { ago, millis, percent, plural } from '../format';
 import { onLive } from '../live';
 import { Spark } from '../parts/spark';
 import { StatusBadge } from '../parts/status';
@@ -118,22 +118,26 @@ export function OverviewPage() {
   if (!data) return <p aria-busy="true">Loading…</p>;
   const counts = data.counts;
   const failing = data.checks.filter((c) => c.status === 'critical').length;
+  const unresolved = (counts.openIncidents ?? 0) + (counts.acknowledgedIncidents ?? 0);
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ul class="counts" aria-label="Summary">
         <li class={failing ? 'bad' : 'good'}>
-          <strong data-testid="count-down">{failing}</strong> of {counts.checks} checks down
+          <strong data-testid="count-down">{failing}</strong> of {plural(counts.checks ?? 0, 'check')} down
         </li>
         <li class={counts.firingAlerts ? 'bad' : ''}>
           <a href="/alerts">
-            <strong data-testid="count-firing">{counts.firingAlerts}</strong> firing alerts
+            <strong data-testid="count-firing">{counts.firingAlerts}</strong> firing{' '}
+            {counts.firingAlerts === 1 ? 'alert' : 'alerts'}
           </a>
           {counts.pendingAlerts ? ` (${counts.pendingAlerts} pending)` : ''}
         </li>
-        <li class={counts.openIncidents ? 'bad' : ''}>
+        {/* Acknowledged is not resolved: an acknowledged incident still counts, and still reads red. */}
+        <li class={unresolved ? 'bad' : ''}>
           <a href="/incidents">
-            <strong data-testid="count-incidents">{counts.openIncidents}</strong> open incidents
+            <strong data-testid="count-incidents">{unresolved}</strong> unresolved{' '}
+            {unresolved === 1 ? 'incident' : 'incidents'}
           </a>
           {counts.acknowledgedIncidents ? ` (${counts.acknowledgedIncidents} acknowledged)` : ''}
         </li>
@@ -182,23 +186,37 @@ export function OverviewPage() {
           No checks are configured yet: add some under <code>checks:</code> in vigil.yaml.
         </p>
       ) : (
-        <VirtualList
-          items={rows}
-          rowHeight={44}
-          label="Checks"
-          render={(r) =>
-            'header' in r ? (
-              <li class="group-row" key={`g:${r.header}`}>
-                <h2>{r.header}</h2>
-                <span>
-                  {r.count} checks{r.down ? `, ${r.down} down` : ''}
-                </span>
-              </li>
-            ) : (
-              <CheckLine key={r.check.name} c={r.check} />
-            )
-          }
-        />
+        <>
+          <div class="check-row check-head" aria-hidden="true">
+            <span class="badge">Status</span>
+            <span class="name">Check</span>
+            <span class="kind">Kind</span>
+            <span class="latency">Latency</span>
+            <span class="spark-head">Hourly, 24 h</span>
+            <span class="avail">Uptime</span>
+            <span class="when">Last run</span>
+            <span class="firing">Alerts</span>
+            <span class="msg">Message</span>
+          </div>
+          <VirtualList
+            items={rows}
+            rowHeight={44}
+            label="Checks"
+            render={(r) =>
+              'header' in r ? (
+                <li class="group-row" key={`g:${r.header}`}>
+                  <h2>{r.header}</h2>
+                  <span>
+                    {plural(r.count, 'check')}
+                    {r.down ? `, ${r.down} down` : ''}
+                  </span>
+                </li>
+              ) : (
+                <CheckLine key={r.check.name} c={r.check} />
+              )
+            }
+          />
+        </>
       )}
     </section>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { time } from '../format';
+import { plural, time } from '../format';
 
 interface Run {
   id: string;
@@ -51,14 +51,27 @@ function StepBadge({ status }: { status: Step['status'] }) {
   );
 }
 
-/** Routine runs, newest first: what waits for sign-off is what this page is for. */
+interface Routine {
+  name: string;
+  cron: string;
+  timezone: string;
+  steps: { name: string; kind: string }[];
+  lastRun: { id: string; status: string; startedAt: string } | null;
+}
+
+/** The configured routines, then their runs newest first: what waits for sign-off is what this page is for. */
 export function RoutinesPage() {
   const [runs, setRuns] = useState<Run[] | null>(null);
+  const [routines, setRoutines] = useState<Routine[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api<{ runs: Run[] }>('/routines/runs?limit=100').then(
       (r) => setRuns(r.runs),
       (e: Error) => setError(e.message),
+    );
+    api<{ routines: Routine[] }>('/routines').then(
+      (r) => setRoutines(r.routines),
+      () => {},
     );
   }, []);
   if (error)
@@ -71,6 +84,52 @@ export function RoutinesPage() {
   return (
     <section aria-labelledby="routines-title">
       <h1 id="routines-title">Routines</h1>
+      {routines.length ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Routine</th>
+              <th scope="col">Schedule</th>
+              <th scope="col">Steps</th>
+              <th scope="col">Last run</th>
+            </tr>
+          </thead>
+          <tbody>
+            {routines.map((r) => {
+              const manual = r.steps.filter((s) => s.kind === 'manual').length;
+              return (
+                <tr key={r.name} data-routine={r.name}>
+                  <td>
+                    <strong>{r.name}</strong>
+                  </td>
+                  <td>
+                    <code>{r.cron}</code> {r.timezone}
+                  </td>
+                  <td>
+                    {plural(r.steps.length - manual, 'automated step')}, {plural(manual, 'manual step')}
+                  </td>
+                  <td>
+                    {r.lastRun ? (
+                      <a href={`/routines/runs/${encodeURIComponent(r.lastRun.id)}`}>
+                        {time(r.lastRun.startedAt)}
+                      </a>
+                    ) : (
+                      <>
+                        not yet: on its schedule, or now with <code>vigil routine run {r.name}</code>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : (
+        <p>
+          No routines are configured: add them under <code>routines:</code> in vigil.yaml.
+        </p>
+      )}
+      <h2>Runs</h2>
       {runs.length === 0 ? (
         <p>No routine has run yet. Routines run on their cron, or with `vigil routine run`.</p>
       ) : (

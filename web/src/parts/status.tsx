@@ -9,6 +9,7 @@ const looks: Record<string, { icon: string; word: string }> = {
   unknown: { icon: '?', word: 'Unknown' },
   pending: { icon: '…', word: 'Pending' },
   firing: { icon: '▲', word: 'Firing' },
+  inactive: { icon: '–', word: 'Inactive' },
   open: { icon: '●', word: 'Open' },
   acknowledged: { icon: '◐', word: 'Acknowledged' },
   resolved: { icon: '✓', word: 'Resolved' },

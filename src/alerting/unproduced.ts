@@ -1,0 +1,64 @@
+import { checkKinds } from '../checks/registry.js';
+import type { VigilConfig } from '../config/schema.js';
+import { didYouMean } from '../core/did-you-mean.js';
+import { walk } from '../metrics/promql/ast.js';
+import type { RuleGroup } from './compile.js';
+
+export interface RuleWarning {
+  /** file:line:col of the rule */
+  where: string;
+  rule: string;
+  metric: string;
+  message: string;
+  hint: string;
+}
+
+/** What every check run records, whatever its kind. */
+const everyCheck = ['up', 'check_duration_seconds'];
+/** What Vigil records about itself (backups, maintenance, routines, its own health) and about alerts. */
+const ownPrefixes = ['vigil_', 'backup_', 'maintenance_', 'routine_', 'change_'];
+const ownNames = ['ALERTS', 'ALERTS_FOR_STATE'];
+
+/**
+ * Rules that select a series no configured check, scrape, recording rule or Vigil itself
+ * produces: such a rule can never fire (`cpu_usgae > 0.8`, or `cpu_usage` without a host check).
+ * Warnings, not errors: a series may come from a push or a check added later.
+ */
+export function unproducedSeries(config: VigilConfig, groups: readonly RuleGroup[]): RuleWarning[] {
+  const kinds = new Set(config.checks.map((c) => c.kind));
+  // A scrape (or any kind that does not declare its series) may produce any name.
+  if ([...kinds].some((k) => checkKinds[k].series === undefined)) return [];
+  const produced = new Set(everyCheck);
+  for (const k of kinds) for (const n of checkKinds[k].series ?? []) produced.add(n);
+  for (const g of groups) for (const r of g.rules) if (r.type === 'record') produced.add(r.name);
+  const known = [...new Set([...everyCheck, ...Object.values(checkKinds).flatMap((k) => k.series ?? [])])];
+  const source = (name: string) => Object.entries(checkKinds).find(([, k]) => k.series?.includes(name))?.[0];
+
+  const out: RuleWarning[] = [];
+  for (const g of groups) {
+    for (const r of g.rules) {
+      const seen = new Set<string>();
+      walk(r.query.expr, (node) => {
+        if (node.kind !== 'vectorSelector') return;
+        const name = node.name ?? node.matchers.find((m) => m.name === '__name__' && m.type === '=')?.value;
+        if (!name || seen.has(name) || produced.has(name) || ownNames.includes(name)) return;
+        if (ownPrefixes.some((p) => name.startsWith(p))) return;
+        seen.add(name);
+        const from = source(name);
+        const guess = from ? undefined : didYouMean(name, known);
+        out.push({
+          where: r.where,
+          rule: r.name,
+          metric: name,
+          message: `rule "${r.name}" selects ${name}, which no configured check, scrape or Vigil itself produces`,
+          hint: from
+            ? `${name} comes from a ${from} check: add one, or the rule never fires`
+            : guess
+              ? `did you mean ${guess}?${source(guess) && !kinds.has(source(guess) as never) ? ` (from a ${source(guess)} check)` : ''}`
+              : 'a series from a scrape needs a scrape check; otherwise the rule never fires',
+        });
+      });
+    }
+  }
+  return out;
+}
