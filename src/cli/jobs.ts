@@ -1,20 +1,9 @@
-import type { Command } from 'commander';
 import { jobView, localTime } from '../scheduler/job-view.js';
 import { plannedJobs } from '../services/schedule.js';
 import { loadSetup } from '../services/setup.js';
 import { openStore } from '../store/store.js';
-import type { CliContext } from './command.js';
 import { configPath } from './config-path.js';
 import { type Io, paint, table } from './output.js';
-
-export function registerJobs(program: Command, cli: CliContext): void {
-  program
-    .command('jobs')
-    .description('every scheduled job: its schedule, next run, last run and outcome')
-    .option(...cli.configOption)
-    .option('--json', 'machine-readable output')
-    .action(async (o) => cli.done(await jobsCommand(cli.io, o)));
-}
 
 /** `vigil jobs`: the schedule a daemon on this config keeps, read from the config and the store. */
 export async function jobsCommand(io: Io, opts: { config?: string; json?: boolean }): Promise<number> {

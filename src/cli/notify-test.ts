@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { loadConfig } from '../config/loader.js';
 import { VigilError } from '../errors.js';
 import { compileNotify } from '../notify/config.js';
@@ -14,20 +13,6 @@ import type { Io } from './output.js';
  * answered, so a new webhook or key is proven before an alert needs it.
  * Exit 0 when the receiver took it, 1 when it refused or could not be reached.
  */
-export function registerNotifyTest(program: Command, io: Io, exit: (code: number) => void): void {
-  program
-    .command('notify')
-    .description('notification channels: send a test message')
-    .command('test')
-    .description("send a test notification through a channel and print the receiver's answer")
-    .argument('<channel>', 'a name under notify:')
-    .option('-c, --config <file>', 'config file (default: $VIGIL_CONFIG or ./vigil.yaml)')
-    .option('--timeout <ms>', 'how long to wait for the receiver', '10000')
-    .action(async (name: string, o: { config?: string; timeout: string }) => {
-      exit(await notifyTestCommand(io, name, o));
-    });
-}
-
 export async function notifyTestCommand(
   io: Io,
   name: string,

@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { VigilError } from '../errors.js';
 import { configPath } from './config-path.js';
 import { type Io, paint } from './output.js';
 
-interface Opts {
+export interface Opts {
   config?: string;
   job?: string;
   backup?: string;
@@ -81,18 +80,6 @@ async function answers(listen: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function registerRestoreStore(program: Command, io: Io, done: (code: number) => void): void {
-  program
-    .command('restore-store')
-    .description("bring Vigil's own store back from its newest backup (Vigil stopped)")
-    .option('-c, --config <file>', 'config file (default: $VIGIL_CONFIG or ./vigil.yaml)')
-    .option('--job <name>', 'the backup job to restore from (default: the one that backs up the store)')
-    .option('--backup <id>', 'a backup id or prefix (default: the newest)')
-    .option('--force', 'replace a store that holds data')
-    .option('--json', 'machine-readable output')
-    .action(async (o: Opts) => done(await restoreStoreCommand(io, o)));
 }
 
 const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
