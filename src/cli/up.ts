@@ -80,6 +80,7 @@ export async function upCommand(
 function watchParent(onGone: () => void): void {
   const parent = process.ppid;
   if (parent <= 1) return;
+  // A liveness watch on the parent process (no signal tells Node it is gone), not scheduled work.
   const timer = setInterval(() => {
     if (process.ppid !== parent) {
       clearInterval(timer);

@@ -149,6 +149,7 @@ export class DeliveryWorkers {
       if (!this.#inFlight.size) this.#dirty = true;
       return;
     }
+    // A wait for the next retry that falls due, never longer than the poll interval.
     this.#timer = this.opts.clock.setTimer(Math.min(next - now, idlePollMs), () => this.kick());
   }
 

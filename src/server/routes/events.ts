@@ -37,6 +37,7 @@ export const eventRoutes =
         // One connection's keep-alive comment, not scheduled work: it ends with the connection.
         timer = deps.clock.setTimer(keepAliveMs, ping);
       };
+      // One connection's keep-alive comment, not scheduled work.
       timer = deps.clock.setTimer(keepAliveMs, ping);
       const stop = deps.events?.subscribe((e) => {
         res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
