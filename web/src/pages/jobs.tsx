@@ -22,8 +22,10 @@ interface Job {
 /** When each next run is, in words: `in 3d 4h`. */
 function until(iso: string | null, now: number): string {
   if (!iso) return '';
-  const m = Math.round((Date.parse(iso) - now) / 60_000);
-  if (m < 1) return 'now';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s < 1) return 'now';
+  if (s < 60) return `in ${s}s`;
+  const m = Math.round(s / 60);
   if (m < 60) return `in ${m}m`;
   const h = Math.floor(m / 60);
   return h < 48 ? `in ${h}h ${m % 60}m` : `in ${Math.floor(h / 24)}d ${h % 24}h`;
@@ -104,7 +106,14 @@ export function JobsPage() {
               <td>{j.if_missed}</td>
               <td>{j.last_run ? ago(Date.parse(j.last_run.started_at), now) : 'never'}</td>
               <td title={j.last_run?.message ?? ''}>
-                {j.last_run ? <StatusBadge status={j.last_run.outcome === 'ok' ? 'ok' : 'critical'} /> : '—'}
+                {j.last_run ? (
+                  <StatusBadge
+                    status={j.last_run.outcome === 'ok' ? 'ok' : 'critical'}
+                    word={j.last_run.outcome === 'ok' ? 'OK' : 'Failed'}
+                  />
+                ) : (
+                  '—'
+                )}
                 {j.last_run?.message ? <span class="muted"> {j.last_run.message}</span> : null}
               </td>
               <td>{j.last_run ? millis(j.last_run.duration_ms) : '—'}</td>

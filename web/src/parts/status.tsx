@@ -17,8 +17,9 @@ const looks: Record<string, { icon: string; word: string }> = {
   expired: { icon: '–', word: 'Expired' },
 };
 
-export function StatusBadge({ status }: { status: string }) {
-  const l = looks[status] ?? { icon: '?', word: status };
+/** `word` overrides the status's own word where it reads wrong (a job's run is "OK", not "Up"). */
+export function StatusBadge({ status, word }: { status: string; word?: string }) {
+  const l = { ...(looks[status] ?? { icon: '?', word: status }), ...(word ? { word } : {}) };
   return (
     <span class={`badge s-${status}`}>
       <span aria-hidden="true">{l.icon}</span> {l.word}
