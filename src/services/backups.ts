@@ -149,13 +149,13 @@ export class BackupScheduler {
   async #verify(job: BackupJob, v: BackupJob['verify'][number]): Promise<JobOutcome> {
     const [newest] = await this.#deps.catalogue.list({ job: job.name, limit: 1 });
     if (!newest) {
-      this.#deps.log.error({ job: job.name, level: v.level }, 'nothing to verify: the job has no backup');
+      this.#deps.log.error({ job: job.name, check: v.level }, 'nothing to verify: the job has no backup');
       return { ok: false, message: 'nothing to verify: the job has no backup yet' };
     }
     const r = await this.#deps.service.verify(newest.id, v.level, v);
     (r.ok ? this.#deps.log.info : this.#deps.log.error).call(
       this.#deps.log,
-      { job: job.name, id: newest.id, level: v.level, ok: r.ok, message: r.message },
+      { job: job.name, id: newest.id, check: v.level, ok: r.ok, message: r.message },
       'backup verified',
     );
     return { ok: r.ok, message: `${v.level} check of ${newest.id}: ${r.message}` };
