@@ -1,9 +1,6 @@
 import { loadConfig } from '../config/loader.js';
 import { VigilError } from '../errors.js';
-import { compileNotify } from '../notify/config.js';
-import { providers } from '../notify/registry.js';
-import { render } from '../notify/template.js';
-import { DeliveryError, type NotificationData } from '../notify/types.js';
+import { sendTestNotification } from '../notify/test-message.js';
 import { configPath } from './config-path.js';
 import type { Io } from './output.js';
 
@@ -19,57 +16,24 @@ export async function notifyTestCommand(
   opts: { config?: string; timeout?: string },
 ): Promise<number> {
   const loaded = loadConfig(configPath(io, opts.config), io.env);
-  const channel = compileNotify(loaded.config).channels.get(name);
-  if (!channel) {
-    throw new VigilError('USAGE', `no notification channel "${name}"`, {
-      hint: `channels: ${loaded.config.notify.map((c) => c.name).join(', ') || '(none configured)'}`,
-    });
-  }
-  const now = Date.now();
-  const labels = { alertname: 'VigilTestNotification', severity: 'info', channel: name };
-  const data: NotificationData = {
-    receiver: name,
-    status: 'firing',
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: `A test from vigil notify test: "${name}" works. No action needed.` },
-        startsAt: now,
-        endsAt: 0,
-        generatorURL: '',
-        fingerprint: 'test',
-      },
-    ],
-    groupLabels: { alertname: labels.alertname },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: '',
-    groupKey: `test:${name}:${now}`,
-    truncatedAlerts: 0,
-  };
-  const { title, body } = render(data, channel.templates);
-  const provider = providers[channel.provider];
-  const id = `test-${now}`;
+  let sent: Awaited<ReturnType<typeof sendTestNotification>>;
   try {
-    const answer = await provider.send(channel.spec as never, {
-      id,
-      idempotencyKey: id,
-      channel: name,
-      payload: { data, title, body },
-      signal: AbortSignal.timeout(Number(opts.timeout ?? 10_000) + 1000),
+    sent = await sendTestNotification(loaded.config, name, {
       timeoutMs: Number(opts.timeout ?? 10_000),
+      now: Date.now(),
     });
-    const text = answer
-      ? `HTTP ${answer.status}${answer.text.trim() ? `: ${answer.text.trim().slice(0, 500)}` : ''}`
-      : 'accepted';
-    io.out(`${name} (${channel.provider} → ${provider.target(channel.spec as never)}): ${text}`);
-    return 0;
   } catch (e) {
-    if (!(e instanceof DeliveryError)) throw e;
-    io.err(
-      `${name} (${channel.provider}): ${e.message}${e.retry ? ' (would be retried)' : ' (refused; not retried)'}`,
-    );
-    return 1;
+    // an unknown channel is a usage error on the command line
+    if (e instanceof VigilError && e.code === 'NOT_FOUND')
+      throw new VigilError('USAGE', e.message, e.hint ? { hint: e.hint } : {});
+    throw e;
   }
+  if (sent.ok) {
+    io.out(`${name} (${sent.provider} → ${sent.target}): ${sent.answer}`);
+    return 0;
+  }
+  io.err(
+    `${name} (${sent.provider}): ${sent.answer}${sent.retry ? ' (would be retried)' : ' (refused; not retried)'}`,
+  );
+  return 1;
 }

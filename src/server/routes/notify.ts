@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { parseDuration } from '../../core/duration.js';
 import { VigilError } from '../../errors.js';
+import { compileNotify } from '../../notify/config.js';
 import {
   acknowledgeIncident,
   createSilence,
@@ -11,6 +12,8 @@ import {
   resolveIncident,
   silenceView,
 } from '../../notify/operations.js';
+import { providers } from '../../notify/registry.js';
+import { sendTestNotification } from '../../notify/test-message.js';
 import { incidentStats } from '../../store/incidents.js';
 import type { OutboxRow } from '../../store/notifications.js';
 import type { AppDeps } from '../deps.js';
@@ -63,6 +66,30 @@ export const notifyRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
     const store = deps.store;
+
+    /** The configured channels, for the dashboard's "Send test"; where each goes, without secrets. */
+    app.get('/notify/channels', async () => {
+      const config = deps.config().config;
+      const channels = compileNotify(config).channels;
+      return {
+        channels: config.notify.map((c) => {
+          const ch = channels.get(c.name);
+          return {
+            name: c.name,
+            provider: ch?.provider ?? null,
+            target: ch ? providers[ch.provider].target(ch.spec as never) : null,
+          };
+        }),
+      };
+    });
+
+    /** One test notification through a channel, with the receiver's answer (`vigil notify test`). */
+    app.post<{ Params: { name: string } }>('/notify/channels/:name/test', async (req) =>
+      sendTestNotification(deps.config().config, req.params.name, {
+        timeoutMs: 10_000,
+        now: deps.clock.now(),
+      }),
+    );
 
     app.get('/notifications', async (req) => {
       const q = parse(

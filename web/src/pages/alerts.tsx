@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { alertValue, labelText, time } from '../format';
 import { onLive } from '../live';
+import { ChannelsSection } from '../parts/channels';
 import { StatusBadge } from '../parts/status';
 import { SilenceForm } from './silences';
 
@@ -212,6 +213,7 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
           </tbody>
         </table>
       )}
+      <ChannelsSection canOperate={canOperate} />
     </section>
   );
 }
