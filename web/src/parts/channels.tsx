@@ -39,7 +39,7 @@ export function ChannelsSection({ canOperate }: { canOperate: boolean }) {
     <section aria-labelledby="channels-title">
       <h2 id="channels-title">Notification channels</h2>
       {channels.length === 0 ? (
-        <p>No channels configured under notify:.</p>
+        <p>No channels are configured (notify: in vigil.yaml).</p>
       ) : (
         <table>
           <thead>
