@@ -114,6 +114,12 @@ describe.skipIf(skip)('the quickstart, walked as a newcomer', () => {
     for (const routine of ['daily', 'weekly', 'monthly']) await main.getByText(routine).first().waitFor();
     await shot('06-routines');
 
+    await nav('Jobs').click();
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    for (const job of ['backup:vigil-store', 'verify:vigil-store:restore', 'routine:monthly'])
+      await main.getByText(job, { exact: true }).waitFor();
+    await shot('06b-jobs');
+
     await page.goto(`${url}/status`);
     await page.getByTestId('status-headline').waitFor();
     await main.getByText('vigil-log').waitFor();
