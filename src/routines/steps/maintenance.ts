@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nextDue } from '../../core/schedule.js';
 import type { Finding } from '../types.js';
 import { fmtAge, fmtMs, options, type StepKind } from './types.js';
 
@@ -13,9 +14,8 @@ export const maintenance: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'Maintenance tasks',
   async run(spec, ctx) {
-    const tasks = ctx.config.maintenance
-      .map((t) => t.name)
-      .filter((t) => !spec.tasks || spec.tasks.includes(t));
+    const configured = new Map(ctx.config.maintenance.map((t) => [t.name, t]));
+    const tasks = [...configured.keys()].filter((t) => !spec.tasks || spec.tasks.includes(t));
     if (!tasks.length)
       return {
         status: 'skipped',
@@ -24,6 +24,8 @@ export const maintenance: StepKind<z.output<typeof schema>> = {
         findings: [],
       };
     const findings: Finding[] = [];
+    // When a daemon first scheduled each task: a slot before that was never Vigil's to run.
+    const firstSeen = new Map((await ctx.store.jobs.load()).map((j) => [j.id, j.firstSeenAt]));
     for (const task of tasks) {
       const runs = await ctx.store.routines.maintenanceRuns({
         task,
@@ -32,7 +34,16 @@ export const maintenance: StepKind<z.output<typeof schema>> = {
       });
       const last = runs[0];
       if (!last) {
-        findings.push({ status: 'attention', text: `${task}: did not run in the period` });
+        // A weekly task on a daemon two days old was never due: that is not a miss.
+        const t = configured.get(task)!;
+        const since = Math.max(ctx.period.from, firstSeen.get(`maintenance:${task}`) ?? ctx.now);
+        const due = nextDue({ type: 'cron', expr: t.cron, timezone: t.timezone }, task, since);
+        const until = Math.min(ctx.period.to, ctx.now);
+        findings.push(
+          due > until
+            ? { status: 'ok', text: `${task}: not due yet (next ${new Date(due).toISOString()})` }
+            : { status: 'attention', text: `${task}: did not run in the period` },
+        );
         continue;
       }
       const failed = runs.filter((r) => r.status !== 'ok').length;
