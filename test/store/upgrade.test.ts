@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/store.js';
  * place by this one and every kind of row in it is still there and usable.
  */
 const fixture = path.resolve('test/fixtures/store-998b483.db');
-const token = 'vigil_2019738e053d_MU-0rqgqr-Fs9Dh5ddms83GUbLPxo8YN';
+const token = 'vigil_a7c0d3749720_z3s2O00ueuhxv4HMBTzCvZNyRjs7EjAZ';
 const t0 = Date.UTC(2026, 11, 1, 0, 0, 0);
 
 describe('a store made by the previous release', () => {
