@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabases } from '../store/databases.js';
+import { startVigil } from './spawn.js';
 
-const bin = path.resolve('bin/vigil.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)); // the real clock is the point here
 const postgres = testDatabases.find((d) => d.name === 'postgres');
 const outageMs = 15_000;
@@ -50,9 +50,9 @@ async function proxy(target: { host: string; port: number }) {
 
 describe.skipIf(!postgres)('vigil up on PostgreSQL through an outage of the store', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-pg-outage-'));
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -74,20 +74,9 @@ checks:
     every: 1s
 `,
     );
-    child = spawn(process.execPath, [bin, 'up', '--config', config, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, VIGIL_ADMIN_PASSWORD: 'a-long-enough-password' },
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const url = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', () => {
-        const m = /Vigil is up: (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child!.once('exit', (code) => reject(new Error(`vigil exited ${code}: ${out}`)));
-    });
+    const vigil = startVigil(config, { VIGIL_ADMIN_PASSWORD: 'a-long-enough-password' }, children);
+    const url = await vigil.url;
+    const child = vigil.child;
     try {
       await sleep(3000);
       await p.down();
@@ -115,7 +104,7 @@ checks:
       expect((await fetch(`${url}/health`)).status).toBe(200);
     } finally {
       child.kill('SIGTERM');
-      await new Promise((r) => child!.once('exit', r));
+      await vigil.exit;
       await p.down();
       await db.drop();
     }

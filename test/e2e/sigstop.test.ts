@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startVigil } from './spawn.js';
 
-const bin = path.resolve('bin/vigil.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)); // the real clock is the point here
 
 /**
@@ -14,9 +14,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)); // the real
  */
 describe('vigil up stopped and continued', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-sigstop-'));
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -32,16 +32,9 @@ checks:
     every: 1s
 `,
     );
-    child = spawn(process.execPath, [bin, 'up', '--config', config, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, VIGIL_ADMIN_PASSWORD: 'a-long-enough-password' },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    await new Promise<void>((resolve, reject) => {
-      child!.stderr!.on('data', () => /Vigil is up/.test(stderr) && resolve());
-      child!.once('exit', (code) => reject(new Error(`vigil exited ${code}: ${stderr}`)));
-    });
+    const vigil = startVigil(config, { VIGIL_ADMIN_PASSWORD: 'a-long-enough-password' }, children);
+    await vigil.url;
+    const child = vigil.child;
     await sleep(3000);
     child.kill('SIGSTOP');
     const stoppedAt = Date.now();
@@ -50,7 +43,7 @@ checks:
     child.kill('SIGCONT');
     await sleep(3500);
     child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await vigil.exit;
 
     const rows = new Database(db, { readonly: true })
       .prepare("select started_at as t from check_results where check_name = 'tick' order by started_at")

@@ -8,7 +8,10 @@ export interface RunningVigil {
   child: ChildProcess;
   url: Promise<string>;
   exit: Promise<number | null>;
+  /** stdout and stderr as they came */
   output(): string;
+  /** stderr alone: the start line, the first password, and nothing else on a quiet daemon */
+  stderr(): string;
 }
 
 export function startVigil(
@@ -22,11 +25,13 @@ export function startVigil(
   });
   children.push(child);
   let output = '';
+  let stderr = '';
   child.stdout!.on('data', (d) => {
     output += d;
   });
   child.stderr!.on('data', (d) => {
     output += d;
+    stderr += d;
   });
   const url = new Promise<string>((resolve, reject) => {
     const look = () => {
@@ -41,7 +46,7 @@ export function startVigil(
   });
   url.catch(() => {});
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, exit, output: () => output };
+  return { child, url, exit, output: () => output, stderr: () => stderr };
 }
 
 /** An admin API token for the store of `config`, made as a user makes one: `vigil token create`. */
