@@ -107,6 +107,8 @@ export class JobRunner {
   #owners = new Map<string, ScheduledJob[]>();
   #jobs = new Map<string, ScheduledJob>();
   #records = new Map<string, JobRecord>();
+  /** when each frequent job's last run was written to the history */
+  #persistedAt = new Map<string, number>();
   #started = false;
 
   constructor(private readonly opts: JobRunnerOptions) {
@@ -227,11 +229,17 @@ export class JobRunner {
     const rec = this.#records.get(job.id) ?? { id: job.id, kind: job.kind, firstSeenAt: info.startedAt };
     rec.last = run;
     this.#records.set(job.id, rec);
-    // A check's results are its history; recording every run of every check would double the writes.
-    if (job.kind !== 'check')
-      await this.opts.history
-        ?.finished(job.id, job.kind, run)
-        .catch((e) => this.opts.onError?.(`recording job ${job.id} failed`, e));
+    // A check's results are its history; recording every run of every check would double the
+    // writes. Frequent jobs (rule groups, housekeeping) are recorded at most once a minute, unless
+    // they failed; a run-once job's every run is recorded, since its missed slots count from it.
+    if (job.kind === 'check') return;
+    const due =
+      job.missed === 'run-once' || !run.ok || run.endedAt - (this.#persistedAt.get(job.id) ?? 0) >= 60_000;
+    if (!due) return;
+    this.#persistedAt.set(job.id, run.endedAt);
+    await this.opts.history
+      ?.finished(job.id, job.kind, run)
+      .catch((e) => this.opts.onError?.(`recording job ${job.id} failed`, e));
   }
 }
 
