@@ -83,6 +83,8 @@ export class ClusterMembership {
   #renewing = false;
   #ticking?: Promise<void>;
   #leading = false;
+  /** when this node stopped its work for want of a renewal, until it renews again */
+  #fencedSince: number | undefined;
   #skewMs: number | undefined;
   #lastRows: { nodes: NodeRow[]; leases: LeaseRow[] } = { nodes: [], leases: [] };
 
@@ -237,6 +239,13 @@ export class ClusterMembership {
           );
         }
       this.#held = new Map(kept.map((k) => [k.name, k.epoch]));
+      if (this.#fencedSince !== undefined) {
+        this.opts.log.warn(
+          { stoppedForMs: sentAt - this.#fencedSince },
+          'cluster membership renewed: this node takes work again, under new leases',
+        );
+        this.#fencedSince = undefined;
+      }
       this.#validUntil = sentAt + ttlMs - this.#marginMs();
 
       const nodes = await repo.nodes();
@@ -290,6 +299,7 @@ export class ClusterMembership {
     this.#fenceTimer = this.opts.clock.setTimer(Math.max(0, ms), () => {
       if (this.alive()) return;
       this.counters.fenced++;
+      this.#fencedSince = this.#validUntil;
       this.opts.log.error(
         {},
         'cluster leases ran out before they could be renewed: this node stopped its work',

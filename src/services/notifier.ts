@@ -328,6 +328,9 @@ export class Notifier {
   }
 
   async #flush(g: AggregationGroup, alerts: NotifyAlert[]): Promise<void> {
+    // A group timer that fires after this node lost the alerting lease (a frozen process woken
+    // up, before follow() empties the groups) writes nothing: the new holder flushes.
+    if (!this.#leading()) return;
     const settings = this.deps.settings();
     const receiver = g.route.receiver!;
     const channel = settings.notify.channels.get(receiver);
@@ -381,6 +384,7 @@ export class Notifier {
         incidents,
         createdAt: now,
         nextAttemptAt: now,
+        ...(this.deps.node !== undefined ? { createdBy: this.deps.node } : {}),
       };
     }
     await this.deps.notifications.flush({ alerts, forget: [], log, notification });

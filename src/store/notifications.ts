@@ -26,6 +26,8 @@ export interface OutboxRow {
   claimedUntil: number | null;
   /** claims taken: more than attempts + 1 means a claimer died or froze mid-send */
   claims: number;
+  /** the node that wrote it (in a cluster, the holder of the alerting lease then) */
+  createdBy?: string | null;
 }
 
 export interface AttemptRow {
@@ -79,6 +81,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
     claimedUntil: r.claimed_until === null ? null : Number(r.claimed_until),
     claims: Number(r.claims),
+    createdBy: r.created_by,
   });
 
   /**
@@ -398,6 +401,7 @@ function insertNotification(db: Kysely<Tables>, n: NewNotification, onceOnly = f
       attempts: 0,
       last_error: null,
       finished_at: null,
+      created_by: n.createdBy ?? null,
     })
     .$if(onceOnly, (q) => q.onConflict((oc) => oc.column('idempotency_key').doNothing()))
     .executeTakeFirstOrThrow();

@@ -88,6 +88,7 @@ export interface Tables {
     claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
     claimed_until: ColumnType<number | null, number | null | undefined, number | null>;
     claims: ColumnType<number, number | undefined, number>;
+    created_by: ColumnType<string | null, string | null | undefined, string | null>;
   };
   notification_attempts: {
     id: Generated<number>;

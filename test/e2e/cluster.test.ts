@@ -179,7 +179,8 @@ backups:
         // A key delivered twice only where a claim was taken again after a claimer died mid-send.
         const duplicates = outbox.filter((r) => (received.get(r.idempotency_key) ?? 0) > 1);
         const reclaimed = outbox.filter((r) => r.claims > 1);
-        for (const d of duplicates) expect(reclaimed.map((r) => r.idempotency_key)).toContain(d.idempotency_key);
+        for (const d of duplicates)
+          expect(reclaimed.map((r) => r.idempotency_key)).toContain(d.idempotency_key);
 
         // Gaps between a check's results, over the whole run.
         const { rows: results } = await db.query(
@@ -189,8 +190,9 @@ backups:
         const gaps = new Map<string, number>();
         let prev: { check_name: string; started_at: number } | undefined;
         for (const r of results) {
-          if (prev?.check_name === r.check_name)
-            gaps.set(r.check_name, Math.max(gaps.get(r.check_name) ?? 0, r.started_at - prev.started_at));
+          const before = prev;
+          if (before && before.check_name === r.check_name)
+            gaps.set(r.check_name, Math.max(gaps.get(r.check_name) ?? 0, r.started_at - before.started_at));
           prev = r;
         }
         expect(gaps.size).toBe(7);

@@ -48,6 +48,8 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
     .addPrimaryKeyConstraint('job_claims_pk', ['job_id', 'due_at'])
     .execute();
   await db.schema.alterTable('notifications').addColumn('claimed_by', 'text').execute();
+  /** the node that grouped the alerts and wrote the notification */
+  await db.schema.alterTable('notifications').addColumn('created_by', 'text').execute();
   /** the node that made the attempt: which one sent what, after a failover */
   await db.schema.alterTable('notification_attempts').addColumn('node', 'text').execute();
   await db.schema.alterTable('notifications').addColumn('claimed_until', d.bigint).execute();
