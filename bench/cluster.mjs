@@ -269,7 +269,7 @@ async function main() {
 }
 
 function report(results) {
-  const [three, one] = results;
+  const one = results[1];
   const per1k = (r) => (r.nodeCpu.reduce((a, b) => a + b, 0) / 100 / r.probesPerS) * 1000;
   const ceiling = one.probesPerS / (one.nodeCpu[0] / 100);
   const rows = results.map((r) => [
