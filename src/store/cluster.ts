@@ -87,7 +87,9 @@ export function clusterRepo(db: Kysely<Tables>) {
     },
 
     async nodes(): Promise<NodeRow[]> {
-      return (await db.selectFrom('cluster_nodes').selectAll().orderBy('started_at').execute()).map(toNode);
+      return (
+        await db.selectFrom('cluster_nodes').selectAll().orderBy('started_at').orderBy('id').execute()
+      ).map(toNode);
     },
 
     async leases(): Promise<LeaseRow[]> {
