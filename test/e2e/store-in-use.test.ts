@@ -23,7 +23,9 @@ describe('a second daemon on one SQLite store', () => {
     await first.url;
     const second = startVigil(config, env, children);
     expect(await second.exit).toBe(2);
-    expect(second.stderr()).toMatch(/another Vigil daemon \(pid \d+ on .+\) is using this SQLite store \[STORE_IN_USE\]/);
+    expect(second.stderr()).toMatch(
+      /another Vigil daemon \(pid \d+ on .+\) is using this SQLite store \[STORE_IN_USE\]/,
+    );
     expect(second.stderr()).toMatch(/several nodes need storage: postgres/);
     // A daemon killed with SIGKILL leaves its row; its process is gone, so the next start goes ahead.
     first.child.kill('SIGKILL');
