@@ -397,14 +397,25 @@ describe.skipIf(!postgres)('several nodes on one PostgreSQL', () => {
   it(
     'SIGKILL of a node every few seconds: checks keep running, nothing lost, each backup once, one holder per epoch',
     async () => {
+      if (restartAt !== undefined) {
+        const own = await privatePostgres(mkdtempSync(path.join(tmpdir(), 'vigil-pg-')));
+        try {
+          const r = await chaos({
+            url: own.url,
+            nodes: 3,
+            runMs,
+            killEveryMs,
+            restartPostgresAt: restartAt,
+            restartPostgres: own.restart,
+          });
+          report.push({ via: 'PostgreSQL, restarted in the middle', ...r });
+        } finally {
+          own.stop();
+        }
+        return;
+      }
       database = await postgres!.create();
-      const r = await chaos({
-        url: database.url,
-        nodes: 3,
-        runMs,
-        killEveryMs,
-        restartPostgresAt: restartAt,
-      });
+      const r = await chaos({ url: database.url, nodes: 3, runMs, killEveryMs });
       report.push({ via: 'PostgreSQL', ...r });
     },
     runMs + 150_000,
