@@ -17,6 +17,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
+import { oncallRoutes } from './routes/oncall.js';
 import { overviewRoutes } from './routes/overview.js';
 import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
@@ -102,6 +103,7 @@ export function buildApp(
   app.register(eventRoutes(deps), { prefix: '/api/v1' });
   app.register(statusRoutes(deps), { prefix: '/api/v1' });
   app.register(jobRoutes(deps), { prefix: '/api/v1' });
+  app.register(oncallRoutes(deps), { prefix: '/api/v1' });
   app.register(webRoutes(deps));
   return app;
 }

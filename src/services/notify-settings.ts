@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/loader.js';
 import { scrubberOf } from '../config/redact.js';
 import { compileNotify } from '../notify/config.js';
+import { contactChannels } from '../oncall/contacts.js';
 import type { NotifierSettings } from './notifier.js';
 
 const compiled = new WeakMap<LoadedConfig, NotifierSettings>();
@@ -10,8 +11,11 @@ export function notifierSettings(loaded: LoadedConfig): NotifierSettings {
   let s = compiled.get(loaded);
   if (!s) {
     const c = loaded.config;
+    const notify = compileNotify(c);
+    // each on-call person's contacts are channels of their own, so pages use the same outbox
+    for (const ch of contactChannels(c.oncall.users, notify.channels)) notify.channels.set(ch.name, ch);
     s = {
-      notify: compileNotify(c),
+      notify,
       externalUrl: c.notifications.external_url,
       delivery: {
         timeoutMs: c.notifications.timeout,

@@ -12,6 +12,7 @@ import { registerLogs } from './logs.js';
 import { registerMaintenance } from './maintenance.js';
 import { registerNotifications } from './notifications.js';
 import { registerNotify } from './notify.js';
+import { registerOncall } from './oncall.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
 import { registerRoutine } from './routine.js';
@@ -33,6 +34,7 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerNotifications,
   registerSilence,
   registerIncident,
+  registerOncall,
   registerTest,
   registerBackup,
   registerInit,
