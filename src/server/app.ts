@@ -4,6 +4,7 @@ import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
 import { closeSilentConnections } from './connections.js';
 import type { AppDeps } from './deps.js';
+import { ackRoutes } from './routes/ack.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertsReceiveRoutes } from './routes/alerts-receive.js';
 import { backupRoutes } from './routes/backups.js';
@@ -104,6 +105,7 @@ export function buildApp(
   app.register(statusRoutes(deps), { prefix: '/api/v1' });
   app.register(jobRoutes(deps), { prefix: '/api/v1' });
   app.register(oncallRoutes(deps), { prefix: '/api/v1' });
+  app.register(ackRoutes(deps));
   app.register(webRoutes(deps));
   return app;
 }

@@ -11,6 +11,7 @@ import { checksRepo } from './checks.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
+import { escalationsRepo } from './escalations.js';
 import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
 import { incidentsRepo } from './incidents.js';
@@ -72,6 +73,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const tokens = tokensRepo(db);
   const sessions = sessionsRepo(db);
   const jobs = jobsRepo(db);
+  const escalations = escalationsRepo(db);
 
   return {
     dialect: dialect.name,
@@ -100,6 +102,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     sessions,
     /** the job runner's history: first sight and last run of each timed job */
     jobs,
+    /** escalations under way and the keys that sign acknowledgement links */
+    escalations,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

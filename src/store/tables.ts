@@ -137,6 +137,25 @@ export interface Tables {
     resolved_at: number | null;
     resolved_by: string | null;
   };
+  escalations: {
+    id: Generated<number>;
+    incident_id: number;
+    policy: string;
+    /** active | acknowledged | resolved | exhausted */
+    state: string;
+    round: number;
+    step: number;
+    next_at: number;
+    started_at: number;
+    updated_at: number;
+    /** JSON: title, body, data */
+    message: string;
+  };
+  signing_keys: {
+    name: string;
+    secret: string;
+    created_at: number;
+  };
   incident_events: {
     id: Generated<number>;
     incident_id: number;
