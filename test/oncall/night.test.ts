@@ -39,14 +39,15 @@ oncall:
 `;
 
 /** Vigil's notifier, escalation job and job runner on one fake clock, over a real store and a local SMTP server. */
-async function night(url: string, port: number) {
+async function night(url: string, port: number, text = config(port)) {
   const clock = new FakeClock(T('02:59'));
-  const loaded = parseConfig(config(port), 'vigil.yaml', {});
+  const loaded = parseConfig(text, 'vigil.yaml', {});
   const store: Store = await openStore(url);
   const pool = { concurrency: 2 };
-  const runner = new JobRunner({ clock, pools: { checks: pool, rules: pool, tasks: pool } });
   const log = { info() {}, warn() {}, error() {} };
-  const make = () => {
+  /** one process of Vigil: its runner, notifier and escalation service */
+  const start = async () => {
+    const runner = new JobRunner({ clock, pools: { checks: pool, rules: pool, tasks: pool } });
     const notifier: Notifier = new Notifier({
       clock,
       notifications: store.notifications,
@@ -67,26 +68,31 @@ async function night(url: string, port: number) {
       kick: () => notifier.workers.kick(),
       log,
     });
-    return { notifier, escalations };
+    await notifier.start();
+    escalations.start();
+    runner.start();
+    return { runner, notifier, escalations };
   };
-  const v = make();
-  await v.notifier.start();
-  v.escalations.start();
-  runner.start();
+  let v = await start();
   const alerts = new Map<string, ActiveAlert>();
   const labels = { alertname: 'ServiceDown', check: 'api', severity: 'critical' };
   const settle = async () => {
-    await runner.idle();
+    await v.runner.idle();
     await v.notifier.settled();
     await v.notifier.dispatcher.flushed();
     await v.notifier.workers.idle();
     await v.notifier.settled();
   };
+  const stop = async () => {
+    await v.runner.stop(1000);
+    await v.notifier.stop(1000);
+  };
   return {
     clock,
     store,
-    v,
-    runner,
+    get v() {
+      return v;
+    },
     /** the rule group reports the alert firing now */
     async fire() {
       alerts.set(fingerprint(labels), {
@@ -111,9 +117,14 @@ async function night(url: string, port: number) {
         await settle();
       }
     },
+    /** Vigil is down from now until `hhmm`, then starts again over the same store */
+    async down(hhmm: string) {
+      await stop();
+      await clock.suspend(T(hhmm) - clock.now());
+      v = await start();
+    },
     async close() {
-      await runner.stop(1000);
-      await v.notifier.stop(1000);
+      await stop();
       await store.close();
     },
   };
@@ -190,5 +201,38 @@ describe.each(testDatabases)('a night on call on $name', (database) => {
     ]);
     const [row] = await h.store.escalations.list({ incidentId: incident!.id });
     expect(row).toMatchObject({ state: 'acknowledged', step: 2 });
+  });
+
+  it('continues after a restart at the next step, late, never from step one and never skipping one', async () => {
+    db = await database.create();
+    const three = config(mailbox.port).replace(
+      '        - { schedule: secondary, wait: 15m }\n',
+      '        - { schedule: secondary, wait: 15m }\n        - { users: [ana, ben], wait: 15m }\n',
+    );
+    h = await night(db.url, mailbox.port, three);
+    await h.until('03:00');
+    await h.fire();
+    await h.until('03:05');
+    expect(recipients(mailbox.mails)).toEqual(['ana@example.com']);
+    // down over the 03:15 and 03:30 steps
+    await h.down('03:40');
+    await h.until('03:41');
+    expect(recipients(mailbox.mails)).toEqual(['ana@example.com', 'ben@example.com']);
+    await h.until('03:55');
+    expect(mailbox.mails).toHaveLength(2);
+    await h.until('03:56');
+    expect(recipients(mailbox.mails).slice(2).sort()).toEqual(['ana@example.com', 'ben@example.com']);
+    await h.until('04:12');
+    const [incident] = await h.store.incidents.list({ all: true });
+    const steps = (await h.store.incidents.timeline(incident!.id))
+      .filter((e) => e.kind === 'escalation')
+      .map((e) => `${new Date(e.at).toISOString().slice(11, 16)} ${e.text}`);
+    expect(steps).toEqual([
+      '03:00 night step 1: paged Ana (on call in primary) via mail at 03:00',
+      '03:40 not acknowledged; night step 2: escalated to Ben (on call in secondary) via mail at 03:40',
+      '03:55 not acknowledged; night step 3: escalated to Ana via mail, Ben via mail at 03:55',
+      '04:10 not acknowledged: night ran its steps once; nobody else to page',
+    ]);
+    expect(mailbox.mails).toHaveLength(4);
   });
 });
