@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../deps.js';
 
 const esc = (t: string) =>
@@ -14,10 +14,18 @@ const page = (reply: FastifyReply, status: number, title: string, body: string) 
       `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head><body style="font-family:sans-serif;max-width:36em;margin:3em auto"><h1>${esc(title)}</h1>${body}</body></html>`,
     );
 
-const refused = (reply: FastifyReply, why: 'expired' | 'invalid') =>
-  why === 'expired'
-    ? page(reply, 410, 'This link has expired', '<p>Log in to Vigil to acknowledge the incident.</p>')
-    : page(reply, 403, 'This link is not valid', '<p>It may have been cut short by the mail program.</p>');
+/** A refusal: a page for a browser, Vigil's error shape for anything else (a script, a link checker). */
+const refuse = (req: FastifyRequest, reply: FastifyReply, why: 'expired' | 'invalid' | 'off') => {
+  const [status, code, title, more] =
+    why === 'expired'
+      ? [410, 'FORBIDDEN', 'This link has expired', 'Log in to Vigil to acknowledge the incident.']
+      : why === 'invalid'
+        ? [403, 'FORBIDDEN', 'This link is not valid', 'It may have been cut short by the mail program.']
+        : [404, 'NOT_FOUND', 'Acknowledgement links are off here', ''];
+  if (!req.headers.accept?.includes('text/html'))
+    return reply.code(status).send({ error: { code, message: title, hint: more } });
+  return page(reply, status, title, more ? `<p>${esc(more)}</p>` : '');
+};
 
 /**
  * Acknowledgement links from pages, without a login: the signed token is the permission, for one
@@ -38,9 +46,9 @@ export const ackRoutes =
       '/ack/:token',
       { config: { auth: 'public' } },
       async (req, reply) => {
-        if (!acks) return page(reply, 404, 'Not found', '');
+        if (!acks) return refuse(req, reply, 'off');
         const found = await acks.inspect(req.params.token);
-        if (typeof found === 'string') return refused(reply, found);
+        if (typeof found === 'string') return refuse(req, reply, found);
         const i = found.incident;
         if (i.status !== 'open')
           return page(
@@ -61,9 +69,9 @@ export const ackRoutes =
       '/ack/:token',
       { config: { auth: 'public' } },
       async (req, reply) => {
-        if (!acks) return page(reply, 404, 'Not found', '');
+        if (!acks) return refuse(req, reply, 'off');
         const done = await acks.acknowledge(req.params.token);
-        if (typeof done === 'string') return refused(reply, done);
+        if (typeof done === 'string') return refuse(req, reply, done);
         const i = done.incident;
         return page(
           reply,
