@@ -23,6 +23,7 @@ import { overviewRoutes } from './routes/overview.js';
 import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
+import { statusOperatorRoutes, statusPublicRoutes } from './routes/status-comms.js';
 import { webRoutes } from './routes/web.js';
 import { tlsOptions } from './tls.js';
 
@@ -106,6 +107,8 @@ export function buildApp(
   app.register(jobRoutes(deps), { prefix: '/api/v1' });
   app.register(oncallRoutes(deps), { prefix: '/api/v1' });
   app.register(ackRoutes(deps));
+  app.register(statusOperatorRoutes(deps), { prefix: '/api/v1' });
+  app.register(statusPublicRoutes(deps));
   app.register(webRoutes(deps));
   return app;
 }

@@ -23,6 +23,7 @@ import { rollupsRepo } from './rollups.js';
 import { routinesRepo } from './routines.js';
 import { samplesRepo, type TimedSample } from './samples.js';
 import { silencesRepo } from './silences.js';
+import { statusRepo } from './status.js';
 import type { Tables } from './tables.js';
 
 export interface RetentionPolicy {
@@ -74,6 +75,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const sessions = sessionsRepo(db);
   const jobs = jobsRepo(db);
   const escalations = escalationsRepo(db);
+  const status = statusRepo(db);
 
   return {
     dialect: dialect.name,
@@ -104,6 +106,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     jobs,
     /** escalations under way and the keys that sign acknowledgement links */
     escalations,
+    /** the status page's incidents and updates as operators post them, and its subscribers */
+    status,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus

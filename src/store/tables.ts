@@ -156,6 +156,31 @@ export interface Tables {
     secret: string;
     created_at: number;
   };
+  status_incidents: {
+    id: Generated<number>;
+    title: string;
+    status: string;
+    impact: string;
+    components: string;
+    created_at: number;
+    updated_at: number;
+    resolved_at: number | null;
+  };
+  status_updates: {
+    id: Generated<number>;
+    incident_id: number;
+    status: string;
+    body: string;
+    at: number;
+    author: string;
+  };
+  subscribers: {
+    id: string;
+    kind: string;
+    address: string;
+    created_at: number;
+    confirmed_at: number | null;
+  };
   incident_events: {
     id: Generated<number>;
     incident_id: number;

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { StoreDialect } from '../dialects/capabilities.js';
 
 /**
- * On call: escalations under way (one row per incident and policy, with the next step's due
- * time, so a restart continues where it stood), and the keys that sign acknowledgement links.
+ * On call and keeping people told. Escalations under way (one row per incident and policy, with the next step's due
+ * time, so a restart continues where it stood), the keys that sign acknowledgement links; the
+ * status page's incidents and their updates as operators post them, and its subscribers.
  */
 export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
   const autoId = (col: any) =>
@@ -34,5 +35,46 @@ export async function up(db: Kysely<any>, d: StoreDialect): Promise<void> {
     /** random, hex; never leaves the store */
     .addColumn('secret', 'text', (c) => c.notNull())
     .addColumn('created_at', d.bigint, (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('status_incidents')
+    .addColumn('id', d.bigint, autoId)
+    .addColumn('title', 'text', (c) => c.notNull())
+    /** investigating | identified | monitoring | resolved */
+    .addColumn('status', 'text', (c) => c.notNull())
+    /** none | minor | major | critical */
+    .addColumn('impact', 'text', (c) => c.notNull())
+    /** JSON array of status page group names */
+    .addColumn('components', 'text', (c) => c.notNull())
+    .addColumn('created_at', d.bigint, (c) => c.notNull())
+    .addColumn('updated_at', d.bigint, (c) => c.notNull())
+    .addColumn('resolved_at', d.bigint)
+    .execute();
+  await db.schema
+    .createTable('status_updates')
+    .addColumn('id', d.bigint, autoId)
+    .addColumn('incident_id', d.bigint, (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('at', d.bigint, (c) => c.notNull())
+    /** who posted it (never shown on the public page) */
+    .addColumn('author', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('status_updates_by_incident')
+    .on('status_updates')
+    .columns(['incident_id', 'at'])
+    .execute();
+  await db.schema
+    .createTable('subscribers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    /** email | webhook */
+    .addColumn('kind', 'text', (c) => c.notNull())
+    /** an e-mail address or a URL: personal data, never on the public page or in /metrics */
+    .addColumn('address', 'text', (c) => c.notNull())
+    .addColumn('created_at', d.bigint, (c) => c.notNull())
+    /** null until the address confirmed (double opt-in); webhooks added by an operator start confirmed */
+    .addColumn('confirmed_at', d.bigint)
+    .addUniqueConstraint('subscribers_kind_address', ['kind', 'address'])
     .execute();
 }
