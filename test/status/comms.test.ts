@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/loader.js';
+import { outboxAnnouncer } from '../../src/changes/outbox.js';
+import { planChange, startChange } from '../../src/changes/records.js';
+import { type LoadedConfig, parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { Notifier } from '../../src/services/notifier.js';
 import { notifierSettings } from '../../src/services/notify-settings.js';
@@ -18,7 +20,7 @@ notifications:
 status_page:
   title: Example status
   groups: [{ name: Public API, checks: [api] }]
-  subscribers: { email: mail }
+  subscribers: { email: mail, changes: true }
 `;
 
 const to = (mail: string) => /^To: (.*)$/m.exec(mail)?.[1]?.trim();
@@ -32,12 +34,13 @@ describe('status page communication', () => {
   let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   let notifier: Notifier;
   let app: ReturnType<typeof testApp>;
+  let loaded: LoadedConfig;
   const clock = new FakeClock(Date.parse('2026-11-27T03:00:00Z'));
 
   beforeAll(async () => {
     mailbox = await startMailbox();
     store = await openStore('sqlite::memory:');
-    const loaded = parseConfig(config(mailbox.port), 'vigil.yaml', {});
+    loaded = parseConfig(config(mailbox.port), 'vigil.yaml', {});
     notifier = new Notifier({
       clock,
       notifications: store.notifications,
@@ -167,5 +170,29 @@ describe('status page communication', () => {
     await post('/api/v1/status/incidents', { title: 'Slow pages', body: 'Looking into it.' });
     await delivered(12);
     expect(to(mailbox.mails[11]!)).toBe('ben@example.com');
+  });
+
+  it('tells the same subscribers of a planned change and its start', async () => {
+    const before = mailbox.mails.length;
+    const deps = {
+      store,
+      config: loaded.config,
+      announce: outboxAnnouncer(store, loaded.config, () => clock.now()),
+    };
+    const c = await planChange(
+      deps,
+      { title: 'Upgrade the database', service: 'api', at: clock.now() + 86_400_000, createdBy: 'ana' },
+      clock.now(),
+    );
+    await startChange(deps, c.id, 'ana', clock.now());
+    notifier.workers.kick();
+    await delivered(before + 2);
+    const mails = mailbox.mails.slice(before);
+    expect(mails.map(to)).toEqual(['ben@example.com', 'ben@example.com']);
+    expect(mails.map(subject).sort()).toEqual([
+      `Change #${c.id} started: Upgrade the database`,
+      `Planned change #${c.id}: Upgrade the database`,
+    ]);
+    expect(mails[0]).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
   });
 });

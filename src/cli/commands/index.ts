@@ -18,6 +18,7 @@ import { registerRestoreStore } from './restore-store.js';
 import { registerRoutine } from './routine.js';
 import { registerSchema } from './schema.js';
 import { registerSilence } from './silence.js';
+import { registerSubscribers } from './subscribers.js';
 import { registerTest } from './test.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
@@ -35,6 +36,7 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerSilence,
   registerIncident,
   registerOncall,
+  registerSubscribers,
   registerTest,
   registerBackup,
   registerInit,
