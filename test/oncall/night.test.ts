@@ -9,6 +9,7 @@ import { Notifier } from '../../src/services/notifier.js';
 import { notifierSettings } from '../../src/services/notify-settings.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { startMailbox } from '../notify/receiver.js';
+import { testApp } from '../server/test-app.js';
 import { testDatabases } from '../store/databases.js';
 
 const T = (hhmm: string) => Date.parse(`2026-11-27T${hhmm}:00Z`);
@@ -21,6 +22,11 @@ route:
   receiver: mail
   routes:
     - { receiver: night, match: { severity: critical }, group_wait: 0s }
+status_page:
+  groups: [{ name: Public API, checks: [api] }]
+  subscribers: { email: mail }
+checks:
+  - { name: api, tcp: { host: 127.0.0.1, port: 9 } }
 notifications:
   external_url: http://vigil.example
   retry: { initial: 1s, max: 10s }
@@ -90,6 +96,7 @@ async function night(url: string, port: number, text = config(port)) {
   return {
     clock,
     store,
+    loaded,
     get v() {
       return v;
     },
@@ -151,7 +158,7 @@ describe.each(testDatabases)('a night on call on $name', (database) => {
     mailbox.mails.length = 0;
   });
 
-  it('pages the first on call at 03:00, escalates at 03:15, stops at the 03:18 ack, resolves at 03:40', async () => {
+  it('pages the first on call at 03:00, escalates at 03:15, stops at the 03:18 ack, resolves at 03:40; the status page and two subscribers are told', async () => {
     db = await database.create();
     h = await night(db.url, mailbox.port);
     await h.until('03:00');
@@ -173,11 +180,56 @@ describe.each(testDatabases)('a night on call on $name', (database) => {
     const acked = await h.v.escalations.acknowledge(token!);
     expect(acked).toMatchObject({ already: false, incident: { status: 'acknowledged', ackedBy: 'ben' } });
 
+    // meanwhile the status page tells two subscribers (confirmed earlier) and the feed
+    for (const [id, address] of [
+      ['s1', 'dora@example.net'],
+      ['s2', 'eve@example.net'],
+    ])
+      await h.store.status.subscribe({
+        id: id!,
+        kind: 'email',
+        address: address!,
+        createdAt: 0,
+        confirmed: true,
+      });
+    const app = testApp({ store: h.store, clock: h.clock, config: h.loaded, notifier: h.v.notifier });
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/api/v1/status/incidents',
+      payload: {
+        title: 'API outage',
+        status: 'identified',
+        impact: 'major',
+        components: ['Public API'],
+        body: 'The API is down; we are on it.',
+      },
+    });
+    expect(posted.json().subscribers_told).toBe(2);
     await h.until('03:40');
     h.resolve();
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/status/incidents/${posted.json().incident.id}/updates`,
+      payload: { status: 'resolved', body: 'The API is back.' },
+    });
     await h.until('03:45');
+    const page = (await app.inject({ url: '/api/v1/status' })).json();
+    expect(
+      page.incidents[0].updates.map(
+        (u: { status: string; at: string }) => `${u.at.slice(11, 16)} ${u.status}`,
+      ),
+    ).toEqual(['03:40 resolved', '03:18 identified']);
+    const told = mailbox.mails.filter((m) => /example\.net/.test(recipients([m])[0] ?? ''));
+    expect(told.map((m) => recipients([m])[0]).sort()).toEqual([
+      'dora@example.net',
+      'dora@example.net',
+      'eve@example.net',
+      'eve@example.net',
+    ]);
+    const feed = (await app.inject({ url: '/status/feed.atom' })).body;
+    expect(feed.match(/<title>\[(resolved|identified)\] API outage<\/title>/g)).toHaveLength(2);
     // no further steps: the two pages, then only the resolution to the team channel's route (none here)
-    expect(recipients(mailbox.mails).filter((r) => r !== 'ops@example.com')).toEqual([
+    expect(recipients(mailbox.mails).filter((r) => r?.endsWith('example.com'))).toEqual([
       'ana@example.com',
       'ben@example.com',
     ]);
