@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelsSchema } from './types.js';
+import { duration, labelsSchema } from './types.js';
 
 /**
  * The public status page: which checks it shows, in which groups. A group names
@@ -30,6 +30,8 @@ export const statusPageSchema = z
         webhook: z.string().min(1).optional(),
         /** also tell subscribers of planned changes: planned, started, finished, rolled back */
         changes: z.boolean().default(false),
+        /** how long before scheduled maintenance (changes.maintenance) subscribers are told; 0: never */
+        maintenance_notice: duration({ max: 30 * 86_400_000 }).prefault('24h'),
       })
       .prefault({}),
   })

@@ -22,6 +22,7 @@ describe("the README's on-call section", () => {
       email: 'mail',
       webhook: 'hooks',
       changes: true,
+      maintenance_notice: 86_400_000,
     });
   });
 });

@@ -5,6 +5,7 @@ import { type LoadedConfig, parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { Notifier } from '../../src/services/notifier.js';
 import { notifierSettings } from '../../src/services/notify-settings.js';
+import { noticeMaintenance } from '../../src/status/maintenance-notice.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { startMailbox } from '../notify/receiver.js';
 import { testApp } from '../server/test-app.js';
@@ -21,6 +22,9 @@ status_page:
   title: Example status
   groups: [{ name: Public API, checks: [api] }]
   subscribers: { email: mail, changes: true }
+changes:
+  maintenance:
+    - { name: db-upgrade, title: Database upgrade, from: 2026-11-28T02:00, until: 2026-11-28T03:00, silence: ['check="api"'] }
 `;
 
 const to = (mail: string) => /^To: (.*)$/m.exec(mail)?.[1]?.trim();
@@ -194,5 +198,17 @@ describe('status page communication', () => {
       `Planned change #${c.id}: Upgrade the database`,
     ]);
     expect(mails[0]).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+  });
+
+  it('tells subscribers of scheduled maintenance a day ahead, once', async () => {
+    const before = mailbox.mails.length;
+    const provider = () => 'email';
+    // 2026-11-27T03:02: the 02:00 maintenance tomorrow is within 24 hours
+    expect(await noticeMaintenance(store, loaded.config, provider, clock.now())).toBe(1);
+    expect(await noticeMaintenance(store, loaded.config, provider, clock.now() + 60_000)).toBe(0);
+    notifier.workers.kick();
+    await delivered(before + 1);
+    expect(subject(mailbox.mails[before]!)).toBe('Scheduled maintenance: Database upgrade');
+    expect(to(mailbox.mails[before]!)).toBe('ben@example.com');
   });
 });
