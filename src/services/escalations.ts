@@ -87,7 +87,16 @@ export class EscalationService {
     let n = 0;
     const run = (async () => {
       const now = this.deps.clock.now();
-      for (const row of await this.deps.store.escalations.due(now)) {
+      // Escalations whose incident was acknowledged (dashboard, CLI, API) or resolved stop now,
+      // not at their next step's time, so the timeline says when.
+      const due = [
+        ...(await this.deps.store.escalations.settled()),
+        ...(await this.deps.store.escalations.due(now)),
+      ];
+      const seen = new Set<number>();
+      for (const row of due) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
         try {
           if (await this.#advance(row, now)) n++;
         } catch (e) {

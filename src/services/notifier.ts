@@ -354,10 +354,14 @@ export class Notifier {
     await this.incidents.settled();
     const ids = [...new Set(firing.flatMap((a) => this.incidents.incidentOf(a.fingerprint) ?? []))];
     if (!ids.length) {
-      this.deps.log.warn(
-        { policy },
-        'alerts routed to an escalation policy opened no incident; nobody is paged',
-      );
+      // once per policy, as for unrouted alerts: the group flushes again every group_interval
+      if (!this.#unroutedSeen.has(`policy:${policy}`)) {
+        this.#unroutedSeen.add(`policy:${policy}`);
+        this.deps.log.warn(
+          { policy },
+          'alerts routed to an escalation policy opened no incident; nobody is paged',
+        );
+      }
       return;
     }
     const data = notificationData(policy, g, firing, this.deps.settings().externalUrl);

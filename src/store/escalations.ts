@@ -72,6 +72,19 @@ export function escalationsRepo(db: Kysely<Tables>) {
       return rows.map((r) => toRow(r as never));
     },
 
+    /** Active escalations whose incident is no longer open (acknowledged or resolved elsewhere), or gone. */
+    async settled(limit = 100): Promise<EscalationRow[]> {
+      const rows = await db
+        .selectFrom('escalations')
+        .leftJoin('incidents', 'incidents.id', 'escalations.incident_id')
+        .selectAll('escalations')
+        .where('escalations.state', '=', 'active')
+        .where((eb) => eb.or([eb('incidents.status', 'is', null), eb('incidents.status', '!=', 'open')]))
+        .limit(limit)
+        .execute();
+      return rows.map((r) => toRow(r as never));
+    },
+
     async list(opts: { incidentId?: number; active?: boolean } = {}): Promise<EscalationRow[]> {
       let q = db.selectFrom('escalations').selectAll().orderBy('id', 'desc').limit(500);
       if (opts.incidentId !== undefined) q = q.where('incident_id', '=', opts.incidentId);

@@ -287,4 +287,24 @@ describe.each(testDatabases)('a night on call on $name', (database) => {
     ]);
     expect(mailbox.mails).toHaveLength(4);
   });
+
+  it('stops within one tick when the incident is acknowledged on the dashboard', async () => {
+    db = await database.create();
+    h = await night(db.url, mailbox.port);
+    await h.until('03:00');
+    await h.fire();
+    await h.until('03:05');
+    const [incident] = await h.store.incidents.list();
+    await h.store.incidents.ack(incident!.id, 'ana', h.clock.now());
+    await h.until('03:30');
+    expect(recipients(mailbox.mails)).toEqual(['ana@example.com']);
+    const steps = (await h.store.incidents.timeline(incident!.id))
+      .filter((e) => e.kind === 'escalation')
+      .map((e) => `${new Date(e.at).toISOString().slice(11, 16)} ${e.text}`);
+    // at the job's next tick after the acknowledgement, not at 03:15
+    expect(steps).toEqual([
+      '03:00 night step 1: paged Ana (on call in primary) via mail at 03:00',
+      '03:05 escalation night stopped: acknowledged by ana',
+    ]);
+  });
 });
