@@ -61,10 +61,26 @@ export interface Shift extends OnCall {
 
 const dayMs = 86_400_000;
 
+/** Handoff instants already computed, per layer and zone: each costs a few Intl calls. */
+const handoffs = new WeakMap<LayerSpec, Map<string, number>>();
+
 /** The instant of the k-th handoff of a layer (k = 0 is its start). */
 export function handoffAt(layer: LayerSpec, zone: string, k: number): number {
-  const [y, mo, d] = layer.start;
-  return zonedTime(zone, y, mo, d + k * layer.shiftDays, layer.handoff.h, layer.handoff.m);
+  let memo = handoffs.get(layer);
+  if (!memo) {
+    memo = new Map();
+    handoffs.set(layer, memo);
+  }
+  const key = `${zone}\u0000${k}`;
+  let t = memo.get(key);
+  if (t === undefined) {
+    const [y, mo, d] = layer.start;
+    t = zonedTime(zone, y, mo, d + k * layer.shiftDays, layer.handoff.h, layer.handoff.m);
+    // bounded: a long-lived layer asked about many years keeps the latest few thousand
+    if (memo.size > 4096) memo.clear();
+    memo.set(key, t);
+  }
+  return t;
 }
 
 /** Which shift of the layer `t` falls in, or undefined before its start. */
