@@ -91,5 +91,19 @@ oncall:
     expect(problemsOf(text)).toEqual([
       expect.stringMatching(/oncall.users\[0\].contacts\[0\].to: webhook channels reach one place/),
     ]);
+    const phone = `
+notify:
+  - name: phone
+    ntfy: { topic: ops }
+oncall:
+  users:
+    - { name: ana, contacts: [{ channel: phone, to: ana-pager }] }
+    - { name: ben, contacts: [{ channel: phone, to: "ben's phone" }] }
+`;
+    expect(problemsOf(phone)).toEqual([
+      expect.stringMatching(
+        /oncall.users\[1\].contacts\[0\].to: not a ntfy topic: an ntfy topic is 1–64 letters/,
+      ),
+    ]);
   });
 });
