@@ -4,7 +4,7 @@ import { scheduleStart } from '../core/rotation.js';
 import { parseDate, zonedTime } from '../core/windows.js';
 import type { Channel } from '../notify/config.js';
 import { contactChannel } from '../oncall/contacts.js';
-import { duration, timeZone } from './types.js';
+import { duration, labelsSchema, timeZone } from './types.js';
 
 /**
  * The `oncall:` block: the people who get paged and how to reach each of them, rotations of them
@@ -87,6 +87,8 @@ const stepSchema = z.strictObject({
 
 const policySchema = z.strictObject({
   name,
+  /** without a route tree: alerts with every one of these labels page this policy (as a channel's match) */
+  match: labelsSchema.optional(),
   /** how many more times the steps run from the first when nobody acknowledged */
   repeat: z.number().int().min(0).max(10).default(0),
   steps: z.array(stepSchema).min(1, 'a policy needs a step'),
@@ -107,7 +109,7 @@ type Ctx = z.RefinementCtx;
 
 /** Names that must exist, loops, overrides outside the schedule: reported at the offending field. */
 export function checkOncall(
-  o: OncallInput,
+  o: OncallInput & { hasRouteTree?: boolean },
   /** the channels under notify: (undefined: one that names no provider, reported there) */
   channelMap: ReadonlyMap<string, Channel | undefined>,
   ctx: Ctx,
@@ -186,6 +188,13 @@ export function checkOncall(
   });
   const policyNames = new Set(o.policies.map((p) => p.name));
   o.policies.forEach((p, i) => {
+    if (p.match && o.hasRouteTree)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('policies', i, 'match'),
+        message: 'a policy cannot match when a route tree is given',
+        params: { hint: `put the matchers on a route under route.routes with receiver: ${p.name}` },
+      });
     if (channelSet.has(p.name))
       ctx.addIssue({
         code: 'custom',

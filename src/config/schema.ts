@@ -143,7 +143,11 @@ export const configSchema = z
       ctx,
       config.oncall.policies.map((p) => p.name),
     );
-    checkOncall(config.oncall, new Map(config.notify.map((c) => [c.name, channelOf(c)])), ctx);
+    checkOncall(
+      { ...config.oncall, hasRouteTree: config.route !== undefined },
+      new Map(config.notify.map((c) => [c.name, channelOf(c)])),
+      ctx,
+    );
     checkRoutines(config, ctx);
     checkStatusPage(config, ctx);
     checkChanges(

@@ -79,6 +79,17 @@ describe('oncall config', () => {
     ]);
   });
 
+  it('refuses a policy that matches beside a route tree', () => {
+    const text = base(
+      `  policies:
+    - { name: night, match: { severity: critical }, steps: [{ users: [ana] }] }`,
+      'route: { receiver: team }',
+    );
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/oncall.policies\[0\].match: a policy cannot match when a route tree is given$/),
+    ]);
+  });
+
   it('checks a contact address with its provider', () => {
     const text = `
 notify:

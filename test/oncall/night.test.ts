@@ -307,4 +307,22 @@ describe.each(testDatabases)('a night on call on $name', (database) => {
       '03:05 escalation night stopped: acknowledged by ana',
     ]);
   });
+
+  it("pages from the guide's form too: a policy with match: and no route tree", async () => {
+    db = await database.create();
+    const guide = config(mailbox.port)
+      .replace(/route:\n {2}receiver: mail\n {2}routes:\n.*\n/, '')
+      .replace('    - name: night\n', '    - name: night\n      match: { severity: critical }\n');
+    expect(guide).not.toContain('route:');
+    h = await night(db.url, mailbox.port, guide);
+    await h.until('03:00');
+    await h.fire();
+    await h.until('03:16');
+    // the channel (which matches everything in this form) is told as before; the policy pages
+    expect(recipients(mailbox.mails).filter((r) => r !== 'ops@example.com')).toEqual([
+      'ana@example.com',
+      'ben@example.com',
+    ]);
+    expect(recipients(mailbox.mails)).toContain('ops@example.com');
+  });
 });
