@@ -17,7 +17,8 @@ export type JobKind =
   | 'rotation'
   | 'retention'
   | 'changes'
-  | 'gauges';
+  | 'gauges'
+  | 'escalation';
 
 /**
  * Executors with slots of their own, so slow work never delays fast work:
@@ -46,6 +47,7 @@ const scopeOfKind: Record<JobKind, JobScope> = {
   retention: 'once',
   changes: 'once',
   gauges: 'local',
+  escalation: 'once',
 };
 
 export interface JobOutcome {
