@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../command.js';
 import { registerAlerts } from './alerts.js';
+import { registerAudit } from './audit.js';
 import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerChange } from './change.js';
@@ -47,4 +48,5 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerJobs,
   registerNotify,
   registerRestoreStore,
+  registerAudit,
 ];

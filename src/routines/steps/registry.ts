@@ -13,6 +13,7 @@ import { maintenance } from './maintenance.js';
 import { manual } from './manual.js';
 import { performance } from './performance.js';
 import type { StepKind } from './types.js';
+import { vulnerabilities } from './vulnerabilities.js';
 
 /** Every step kind: one file each, one line here. */
 export const stepKinds = {
@@ -30,6 +31,7 @@ export const stepKinds = {
   maintenance,
   command,
   manual,
+  vulnerabilities,
 } satisfies Record<string, StepKind<any>>;
 
 export type StepKindName = keyof typeof stepKinds;
