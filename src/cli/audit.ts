@@ -7,6 +7,7 @@ import { type Ecosystem, ecosystems } from '../audit/versions.js';
 import { countBySeverity, freshness, headline } from '../audit/words.js';
 import { parseDuration } from '../core/duration.js';
 import { VigilError } from '../errors.js';
+import { updateEol } from '../updates/eol.js';
 import { version } from '../version.js';
 import { type Io, paint, table } from './output.js';
 
@@ -120,4 +121,25 @@ export async function advisoriesUpdateCommand(
             : `${u.ecosystem}: failed: ${u.error}`,
       );
   return outcomes.some((u) => u.status === 'failed') ? 3 : 0;
+}
+
+/** `vigil eol update --products nodejs,postgresql`: exit 3 when any product could not be downloaded. */
+export async function eolUpdateCommand(
+  io: Io,
+  o: { products: string; dir: string; url?: string },
+): Promise<number> {
+  const products = o.products
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!products.length || products.some((p) => !/^[a-z0-9][a-z0-9._-]*$/.test(p)))
+    throw new VigilError('USAGE', `--products ${o.products} is not a list of product names`, {
+      hint: 'endoflife.date names, e.g. nodejs,postgresql,nginx',
+    });
+  const dir = path.resolve(io.cwd, o.dir);
+  const got = await updateEol({ dir, products, ...(o.url ? { base: o.url } : {}) });
+  for (const g of got)
+    if (g.error) io.err(`${g.product}: failed: ${g.error}`);
+    else io.out(`${g.product}: ${g.cycles} release cycles in ${path.join(dir, `${g.product}.json`)}`);
+  return got.some((g) => g.error) ? 3 : 0;
 }

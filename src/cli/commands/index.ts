@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../command.js';
 import { registerAlerts } from './alerts.js';
-import { registerAudit } from './audit.js';
 import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerChange } from './change.js';
@@ -15,6 +14,7 @@ import { registerNotifications } from './notifications.js';
 import { registerNotify } from './notify.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
+import { registerReviews } from './reviews.js';
 import { registerRoutine } from './routine.js';
 import { registerSchema } from './schema.js';
 import { registerSilence } from './silence.js';
@@ -48,5 +48,5 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerJobs,
   registerNotify,
   registerRestoreStore,
-  registerAudit,
+  registerReviews,
 ];

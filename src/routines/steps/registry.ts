@@ -7,12 +7,14 @@ import { certificates } from './certificates.js';
 import { changes } from './changes.js';
 import { checks } from './checks.js';
 import { command } from './command.js';
+import { endOfLife } from './end-of-life.js';
 import { incidents } from './incidents.js';
 import { logs } from './logs.js';
 import { maintenance } from './maintenance.js';
 import { manual } from './manual.js';
 import { performance } from './performance.js';
 import type { StepKind } from './types.js';
+import { updates } from './updates.js';
 import { vulnerabilities } from './vulnerabilities.js';
 
 /** Every step kind: one file each, one line here. */
@@ -32,6 +34,8 @@ export const stepKinds = {
   command,
   manual,
   vulnerabilities,
+  updates,
+  'end-of-life': endOfLife,
 } satisfies Record<string, StepKind<any>>;
 
 export type StepKindName = keyof typeof stepKinds;

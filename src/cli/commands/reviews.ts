@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../command.js';
 
-/** `vigil audit` and `vigil advisories update`: its commands and options; the work is in the module each action loads. */
-export function registerAudit(program: Command, { io, done }: CliContext): void {
+/**
+ * The reviews' facts on demand: `vigil audit`, `vigil advisories update` and `vigil eol update`;
+ * the work is in the module each action loads.
+ */
+export function registerReviews(program: Command, { io, done }: CliContext): void {
   program
     .command('audit')
     .description('known vulnerabilities in the lockfiles under the paths, from the OSV exports on disk')
@@ -29,5 +32,16 @@ export function registerAudit(program: Command, { io, done }: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (o) => {
       done(await (await import('../audit.js')).advisoriesUpdateCommand(io, o));
+    });
+  program
+    .command('eol')
+    .description('the end-of-life dates the end-of-life step reads')
+    .command('update')
+    .description('download the endoflife.date API files (<product>.json) of the products named')
+    .requiredOption('--products <list>', 'comma-separated endoflife.date names: nodejs,postgresql,nginx')
+    .option('--dir <dir>', 'where to keep them', 'eol')
+    .option('--url <base>', 'the endoflife.date mirror to download from')
+    .action(async (o) => {
+      done(await (await import('../audit.js')).eolUpdateCommand(io, o));
     });
 }
