@@ -7,6 +7,7 @@ import { certificates } from './certificates.js';
 import { changes } from './changes.js';
 import { checks } from './checks.js';
 import { command } from './command.js';
+import { costs } from './costs.js';
 import { endOfLife } from './end-of-life.js';
 import { incidents } from './incidents.js';
 import { logs } from './logs.js';
@@ -36,6 +37,7 @@ export const stepKinds = {
   vulnerabilities,
   updates,
   'end-of-life': endOfLife,
+  costs,
 } satisfies Record<string, StepKind<any>>;
 
 export type StepKindName = keyof typeof stepKinds;
