@@ -13,6 +13,7 @@ import { incidents } from './incidents.js';
 import { logs } from './logs.js';
 import { maintenance } from './maintenance.js';
 import { manual } from './manual.js';
+import { outdated } from './outdated.js';
 import { performance } from './performance.js';
 import type { StepKind } from './types.js';
 import { updates } from './updates.js';
@@ -38,6 +39,7 @@ export const stepKinds = {
   updates,
   'end-of-life': endOfLife,
   costs,
+  outdated,
 } satisfies Record<string, StepKind<any>>;
 
 export type StepKindName = keyof typeof stepKinds;
