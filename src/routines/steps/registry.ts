@@ -8,6 +8,7 @@ import { changes } from './changes.js';
 import { checks } from './checks.js';
 import { command } from './command.js';
 import { costs } from './costs.js';
+import { drift } from './drift.js';
 import { endOfLife } from './end-of-life.js';
 import { incidents } from './incidents.js';
 import { logs } from './logs.js';
@@ -40,6 +41,7 @@ export const stepKinds = {
   'end-of-life': endOfLife,
   costs,
   outdated,
+  drift,
 } satisfies Record<string, StepKind<any>>;
 
 export type StepKindName = keyof typeof stepKinds;
