@@ -1,3 +1,4 @@
+import { redactUrl } from '../config/redact.js';
 import { FingerprintTable } from './fingerprint.js';
 import { type Level, levelOf } from './levels.js';
 import type { ScanReport } from './scan.js';
@@ -70,6 +71,22 @@ async function request(
   }
 }
 
+/**
+ * fetch refuses a URL with credentials in it: `https://user:pass@es:9200` becomes the URL
+ * without them and a Basic authorization header.
+ */
+function endpoint(url: string): { base: string; shown: string; auth: Record<string, string> } {
+  const u = new URL(url);
+  const auth: Record<string, string> = {};
+  if (u.username || u.password) {
+    auth.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  const base = u.toString().replace(/\/+$/, '');
+  return { base, shown: redactUrl(url.replace(/\/+$/, '')), auth };
+}
+
 interface Sink {
   table: FingerprintTable;
   counts: Record<string, number>;
@@ -96,7 +113,7 @@ async function scanLoki(src: Extract<RemoteLogSource, { kind: 'loki' }>, o: Remo
   const limit = o.pageSize ?? 5000;
   let startNs = BigInt(o.since) * 1_000_000n;
   const endNs = BigInt(o.now) * 1_000_000n;
-  const base = src.url.replace(/\/+$/, '');
+  const { base, shown, auth } = endpoint(src.url);
   for (;;) {
     const qs = new URLSearchParams({
       query: src.query,
@@ -108,9 +125,9 @@ async function scanLoki(src: Extract<RemoteLogSource, { kind: 'loki' }>, o: Remo
     const doc = (await request(
       doFetch,
       `${base}/loki/api/v1/query_range?${qs}`,
-      { headers: { accept: 'application/json', ...src.headers } },
+      { headers: { accept: 'application/json', ...auth, ...src.headers } },
       o.timeoutMs ?? 30_000,
-      `Loki at ${base}`,
+      `Loki at ${shown}`,
     )) as {
       status?: string;
       data?: {
@@ -119,7 +136,7 @@ async function scanLoki(src: Extract<RemoteLogSource, { kind: 'loki' }>, o: Remo
       };
     };
     if (doc.status !== 'success' || doc.data?.resultType !== 'streams' || !Array.isArray(doc.data.result))
-      throw new RemoteLogError(`Loki at ${base} did not answer with streams (is the query a log query?)`);
+      throw new RemoteLogError(`Loki at ${shown} did not answer with streams (is the query a log query?)`);
     const entries: { ns: bigint; line: string; level?: Level }[] = [];
     for (const st of doc.data.result) {
       const label = levelWord(st.stream?.level ?? st.stream?.detected_level);
@@ -154,7 +171,7 @@ async function scanElasticsearch(
   const doFetch = o.fetch ?? globalThis.fetch;
   const size = o.pageSize ?? 1000;
   const tf = src.timeField ?? '@timestamp';
-  const base = src.url.replace(/\/+$/, '');
+  const { base, shown, auth } = endpoint(src.url);
   let after: unknown[] | undefined;
   for (;;) {
     const body = {
@@ -184,19 +201,19 @@ async function scanElasticsearch(
       `${base}/${encodeURIComponent(src.index).replace(/%2C/g, ',').replace(/%2A/g, '*')}/_search`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...src.headers },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...auth, ...src.headers },
         body: JSON.stringify(body),
       },
       o.timeoutMs ?? 30_000,
-      `Elasticsearch at ${base}`,
+      `Elasticsearch at ${shown}`,
     )) as {
       timed_out?: boolean;
       hits?: { hits?: { _source?: Record<string, unknown>; sort?: unknown[] }[] };
     };
     const hits = doc.hits?.hits;
-    if (!Array.isArray(hits)) throw new RemoteLogError(`Elasticsearch at ${base} answered without hits`);
+    if (!Array.isArray(hits)) throw new RemoteLogError(`Elasticsearch at ${shown} answered without hits`);
     if (doc.timed_out)
-      throw new RemoteLogError(`Elasticsearch at ${base} timed out on the search (timed_out: true)`);
+      throw new RemoteLogError(`Elasticsearch at ${shown} timed out on the search (timed_out: true)`);
     for (const h of hits) {
       const src_ = h._source ?? {};
       const message = String(field(src_, 'message') ?? JSON.stringify(src_));
@@ -208,7 +225,7 @@ async function scanElasticsearch(
     }
     if (hits.length < size || s.lines >= (o.maxLines ?? 1_000_000)) return;
     after = hits.at(-1)?.sort;
-    if (!after) throw new RemoteLogError(`Elasticsearch at ${base} returned hits without sort values`);
+    if (!after) throw new RemoteLogError(`Elasticsearch at ${shown} returned hits without sort values`);
   }
 }
 

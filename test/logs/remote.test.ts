@@ -235,6 +235,24 @@ describe('central logs: Loki and Elasticsearch as sources', () => {
     expect(await main(['node', 'vigil', 'logs', 'scan', '--loki', lk.url], captureIo('/').io)).toBe(2);
   });
 
+  it('credentials in the URL go as Basic auth and never into a message', async () => {
+    const seen: (string | undefined)[] = [];
+    const guarded = await listen((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"security_exception"}');
+    });
+    const url = guarded.url.replace('http://', 'http://elastic:s3cret-pass@');
+    const err = await scanRemote(
+      { kind: 'elasticsearch', url, index: 'logs' },
+      { since: now - min, now },
+    ).catch((e: Error) => e);
+    expect(seen).toEqual([`Basic ${Buffer.from('elastic:s3cret-pass').toString('base64')}`]);
+    expect((err as Error).message).toBe(
+      `Elasticsearch at ${guarded.url.replace('http://', 'http://elastic:***@')} answered 401: {"error":"security_exception"}`,
+    );
+    await new Promise<void>((r) => guarded.server.close(() => r()));
+  });
+
   it('Elasticsearch that times out its search says so', async () => {
     const slow = await listen((_req, res) => {
       res
