@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { compareFor, compareSemver, type Ecosystem, sameVersion } from './versions.js';
+import { readZip } from './zip.js';
 
 /** The parts of an OSV record (https://ossf.github.io/osv-schema/) a scan reads. */
 export interface OsvRecord {
@@ -73,31 +73,23 @@ export async function loadExport(
         : `cannot read ${file}: ${e.message}`,
     );
   });
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (e) {
-    throw new Error(
-      `the advisory export ${file} is not a readable zip (${(e as Error).message}); download it again`,
-    );
-  }
   const byPackage = new Map<string, OsvRecord[]>();
   let records = 0;
   let newest = 0;
   const decoder = new TextDecoder();
-  for (const [name, data] of Object.entries(entries)) {
-    if (!name.endsWith('.json')) continue;
+  const take = (name: string, data: Uint8Array) => {
+    if (!name.endsWith('.json')) return;
     let rec: OsvRecord;
     try {
       rec = JSON.parse(decoder.decode(data)) as OsvRecord;
     } catch {
       throw new Error(`the advisory export ${file} holds ${name}, which is not JSON; download it again`);
     }
-    if (typeof rec?.id !== 'string') continue;
+    if (typeof rec?.id !== 'string') return;
     records++;
     const m = rec.modified ? Date.parse(rec.modified) : Number.NaN;
     if (Number.isFinite(m) && m > newest) newest = m;
-    if (rec.withdrawn) continue;
+    if (rec.withdrawn) return;
     const names = new Set<string>();
     for (const a of rec.affected ?? [])
       if (a.package?.ecosystem?.split(':')[0] === eco) names.add(osvName(eco, a.package.name));
@@ -107,6 +99,16 @@ export async function loadExport(
       if (list) list.push(rec);
       else byPackage.set(n, [rec]);
     }
+  };
+  try {
+    readZip(bytes, take);
+  } catch (e) {
+    const why = (e as Error).message;
+    throw new Error(
+      why.startsWith('the advisory export')
+        ? why
+        : `the advisory export ${file} is not a readable zip (${why}); download it again`,
+    );
   }
   if (records === 0) throw new Error(`the advisory export ${file} holds no OSV records`);
   const fetched = await readFile(fetchedFile(dir, eco), 'utf8')

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { fetchedFile } from './osv.js';
 import type { Ecosystem } from './versions.js';
+import { readZip } from './zip.js';
 
 /** Where OSV publishes its per-ecosystem exports: `<base>/<ecosystem>/all.zip`. */
 export const osvExportBase = 'https://osv-vulnerabilities.storage.googleapis.com';
@@ -63,7 +63,9 @@ export async function updateAdvisories(opts: {
       const bytes = new Uint8Array(await res.arrayBuffer());
       let records = 0;
       try {
-        records = Object.keys(unzipSync(bytes)).filter((n) => n.endsWith('.json')).length;
+        readZip(bytes, (name) => {
+          if (name.endsWith('.json')) records++;
+        });
       } catch (e) {
         throw new Error(`${url} sent ${bytes.length} bytes that are not a zip (${(e as Error).message})`);
       }

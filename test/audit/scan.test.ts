@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,18 @@ describe('a scan of lockfiles against an OSV export the test builds', () => {
     });
     expect(later.findings.map((v) => v.id)).toContain('GHSA-qs');
     expect(later.expired).toEqual(ignore);
+  });
+
+  it('an export cut short is an error, not fewer advisories', async () => {
+    const whole = readFileSync(path.join(adv, 'npm', 'all.zip'));
+    const cut = path.join(dir, 'cut-advisories');
+    mkdirSync(path.join(cut, 'npm'), { recursive: true });
+    writeFileSync(path.join(cut, 'npm', 'all.zip'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const r = await audit({ paths: ['app'], baseDir: dir, advisoriesDir: cut, now });
+    expect(r.errors).toEqual([
+      `the advisory export ${path.join(cut, 'npm', 'all.zip')} is not a readable zip (no end of central directory: the file is cut short); download it again`,
+    ]);
+    expect(r.findings).toEqual([]);
   });
 
   it('an absent export, a corrupt one and a lockfile that does not parse are errors, not a clean scan', async () => {
