@@ -48,8 +48,7 @@ export function readZip(bytes: Uint8Array, each: (name: string, data: Uint8Array
   const more = () => p + 46 <= bytes.length && view.getUint32(p, true) === centralSig;
   // past `count`, more entries may follow: a writer without Zip64 keeps the count modulo 65,536
   for (let n = 0; n < count || more(); n++) {
-    if (!more())
-      throw new Error(`the central directory ends after ${n} of ${count} entries`);
+    if (!more()) throw new Error(`the central directory ends after ${n} of ${count} entries`);
     const method = view.getUint16(p + 10, true);
     let size = view.getUint32(p + 20, true);
     const nameLen = view.getUint16(p + 28, true);
