@@ -16,6 +16,7 @@ import { registerNotify } from './notify.js';
 import { registerOncall } from './oncall.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
+import { registerReviews } from './reviews.js';
 import { registerRoutine } from './routine.js';
 import { registerSchema } from './schema.js';
 import { registerSilence } from './silence.js';
@@ -53,4 +54,5 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerCluster,
   registerNotify,
   registerRestoreStore,
+  registerReviews,
 ];
