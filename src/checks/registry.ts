@@ -1,6 +1,7 @@
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
 import { dockerCheck } from './docker.js';
+import { externalCheck } from './external.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
@@ -34,6 +35,7 @@ export const checkKinds = {
   kubernetes: kubernetesCheck,
   log: logCheck,
   journal: journalCheck,
+  external: externalCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

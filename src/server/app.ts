@@ -11,6 +11,7 @@ import { changeRoutes } from './routes/changes.js';
 import { checkSeriesRoutes } from './routes/check-series.js';
 import { checkRoutes } from './routes/checks.js';
 import { eventRoutes } from './routes/events.js';
+import { externalRoutes } from './routes/external.js';
 import { healthRoutes } from './routes/health.js';
 import { heartbeatRoutes } from './routes/heartbeat.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -89,6 +90,7 @@ export function buildApp(
   app.register(metricsRoutes(deps));
   app.register(checkRoutes(deps), { prefix: '/api/v1' });
   app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
+  app.register(externalRoutes(deps), { prefix: '/api/v1' });
   app.register(alertRoutes(deps), { prefix: '/api/v1' });
   app.register(alertsReceiveRoutes(deps));
   app.register(queryRoutes(deps), { prefix: '/api/v1' });

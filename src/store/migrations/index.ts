@@ -9,6 +9,7 @@ import * as m006 from './006-auth.js';
 import * as m007 from './007-changes.js';
 import * as m008 from './008-routines.js';
 import * as m009 from './009-jobs.js';
+import * as m012 from './012-probes.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -25,6 +26,7 @@ const migrations: Record<string, DialectMigration> = {
   '007-changes': m007,
   '008-routines': m008,
   '009-jobs': m009,
+  '012-probes': m012,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */
