@@ -19,6 +19,7 @@ import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
 import { overviewRoutes } from './routes/overview.js';
+import { probeRoutes } from './routes/probes.js';
 import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
@@ -91,6 +92,7 @@ export function buildApp(
   app.register(checkRoutes(deps), { prefix: '/api/v1' });
   app.register(heartbeatRoutes(deps), { prefix: '/api/v1' });
   app.register(externalRoutes(deps), { prefix: '/api/v1' });
+  app.register(probeRoutes(deps), { prefix: '/api/v1' });
   app.register(alertRoutes(deps), { prefix: '/api/v1' });
   app.register(alertsReceiveRoutes(deps));
   app.register(queryRoutes(deps), { prefix: '/api/v1' });

@@ -9,6 +9,7 @@ import type { EventHub } from '../services/events.js';
 import type { ExternalAlerts } from '../services/external-alerts.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
+import type { ProbeService } from '../services/probes.js';
 import type { RuleService } from '../services/rules.js';
 import type { WriteFailure } from '../services/write-buffer.js';
 import type { Store } from '../store/store.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   writes?(): WriteFailure | undefined;
   /** alerts posted in by another Prometheus or Alertmanager; absent: refused with 503 */
   externalAlerts?: ExternalAlerts;
+  /** checks run from several locations: agents, their results, verdicts; absent: the probe API answers 404 */
+  probes?: ProbeService;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -42,8 +42,8 @@ export interface MonitorDeps {
    * such a check runs here once, like any other.
    */
   locations?: {
-    local(result: CheckResult): void;
-    verdict(check: CheckConfig, at: number): CheckResult;
+    local(result: CheckResult): Promise<void>;
+    verdict(check: CheckConfig, at: number): Promise<CheckResult>;
   };
 }
 
@@ -198,8 +198,8 @@ export class Monitor {
           const check = this.#checks.get(c.name);
           if (!check) return;
           if (locations && check.locations) {
-            if (check.locations.includes(LOCAL)) locations.local(await this.runOne(check, info.signal));
-            const verdict = locations.verdict(check, this.deps.clock.now());
+            if (check.locations.includes(LOCAL)) await locations.local(await this.runOne(check, info.signal));
+            const verdict = await locations.verdict(check, this.deps.clock.now());
             this.#accept(verdict);
             return { ok: verdict.status !== 'critical', message: verdict.message };
           }

@@ -17,6 +17,7 @@ import { incidentsRepo } from './incidents.js';
 import { jobsRepo } from './jobs.js';
 import { migrationProvider } from './migrations/index.js';
 import { notificationsRepo } from './notifications.js';
+import { probesRepo } from './probes.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
 import { routinesRepo } from './routines.js';
@@ -72,6 +73,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const tokens = tokensRepo(db);
   const sessions = sessionsRepo(db);
   const jobs = jobsRepo(db);
+  const probes = probesRepo(db, dialect);
 
   return {
     dialect: dialect.name,
@@ -100,6 +102,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     sessions,
     /** the job runner's history: first sight and last run of each timed job */
     jobs,
+    /** probe agents and the results of checks run from several locations */
+    probes,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus
@@ -132,6 +136,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     async prune(policy: RetentionPolicy, now: number) {
       return {
         results: await results.prune(now - policy.results),
+        locationResults: await probes.prune(now - policy.results),
         samples: await samples.prune(now - policy.samples),
         heartbeats: await heartbeats.prune(now - policy.results),
         alertTransitions: await alerts.prune(now - policy.results),
