@@ -17,7 +17,9 @@ export type JobKind =
   | 'rotation'
   | 'retention'
   | 'changes'
-  | 'gauges';
+  | 'gauges'
+  /** a probe agent's own work: fetching its checks, pushing its results */
+  | 'probe';
 
 /**
  * Executors with slots of their own, so slow work never delays fast work:

@@ -12,6 +12,7 @@ import { registerLogs } from './logs.js';
 import { registerMaintenance } from './maintenance.js';
 import { registerNotifications } from './notifications.js';
 import { registerNotify } from './notify.js';
+import { registerProbe } from './probe.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
 import { registerRoutine } from './routine.js';
@@ -47,4 +48,5 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerJobs,
   registerNotify,
   registerRestoreStore,
+  registerProbe,
 ];
