@@ -85,8 +85,8 @@ export function probeToken(config: string, location: string): Promise<string> {
 }
 
 /** `vigil up` on a port of the test's choosing, so agents find it again after a restart. */
-export function startServerOn(config: string, port: number, children: ChildProcess[]) {
-  const child = spawn(process.execPath, [bin, 'up', '--config', config, '--listen', `127.0.0.1:${port}`], {
+export function startServerOn(config: string, port: number, children: ChildProcess[], host = '127.0.0.1') {
+  const child = spawn(process.execPath, [bin, 'up', '--config', config, '--listen', `${host}:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VIGIL_ADMIN_PASSWORD: 'a-long-enough-password' },
   });
