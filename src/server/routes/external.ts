@@ -24,7 +24,7 @@ export const externalRoutes =
       { config: { auth: 'results.push' } },
       async (req) => {
         const check = deps.config().config.checks.find((c) => c.name === req.params.name);
-        if (!check || check.kind !== 'external') {
+        if (check?.kind !== 'external') {
           throw new VigilError('CHECK_NOT_FOUND', `no external check named "${req.params.name}"`, {
             hint: 'declare it in vigil.yaml: - name: <name>\n    external: {}',
           });
