@@ -22,6 +22,9 @@ checks:
     locations: [us]
   - name: here
     tcp: { host: 127.0.0.1, port: 1 }
+status_page:
+  groups:
+    - { name: Public, checks: [api] }
 `;
 
 for (const db of testDatabases) {
@@ -113,6 +116,9 @@ for (const db of testDatabases) {
         status: 'warning',
         message: 'degraded: failing in eu (1 of 3, quorum 2)',
       });
+      // the public status page shows the verdict: degraded, not down and not fine
+      const status = await app.inject('/api/v1/status');
+      expect(status.json().groups[0].checks[0]).toMatchObject({ name: 'api', state: 'degraded' });
 
       await push('us', [result('api', 'critical')]);
       expect(await verdictAfter(10_000)).toMatchObject({

@@ -3,6 +3,7 @@ import { api } from '../api';
 import { millis, percent, time } from '../format';
 import { onLive } from '../live';
 import { LatencyChart, type Marker } from '../parts/chart';
+import { Locations } from '../parts/locations';
 import { StatusBadge } from '../parts/status';
 
 interface Detail {
@@ -13,6 +14,8 @@ interface Detail {
   schedule: { every?: string; cron?: string; timezone?: string | null };
   timeoutMs: number;
   config: Record<string, unknown>;
+  /** set when the check runs from several places */
+  locations?: string[];
 }
 
 interface Series {
@@ -134,6 +137,13 @@ export function CheckPage({ name }: { name: string }) {
             .join(', ') || '—'}
         </dd>
       </dl>
+
+      {detail.locations ? (
+        <>
+          <h2>Locations</h2>
+          <Locations name={detail.name} tick={tick} />
+        </>
+      ) : null}
 
       <h2>Availability</h2>
       <ul class="avail-windows">
