@@ -23,6 +23,8 @@ export class ProbeBuffer {
   #pending: PushedLocationResult[] = [];
   #next: number;
   #acked: number;
+  /** lines in the file, acknowledged ones included until the next rewrite */
+  #lines = 0;
   dropped = 0;
   readonly #file: string;
   readonly #stateFile: string;
@@ -71,7 +73,10 @@ export class ProbeBuffer {
       this.#pending.splice(0, over);
       this.dropped += over;
       this.#rewrite();
-    } else appendFileSync(this.#file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    } else {
+      appendFileSync(this.#file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      this.#lines++;
+    }
   }
 
   /** The oldest results, in order. */
@@ -85,9 +90,10 @@ export class ProbeBuffer {
     this.#acked = seq;
     const i = this.#pending.findIndex((r) => r.seq > seq);
     this.#pending = i < 0 ? [] : this.#pending.slice(i);
-    // The number first: a crash between the two writes re-reads lines the number already skips.
+    // The number is what counts: lines at or below it are skipped when the file is read again, so
+    // the file is rewritten only once most of it is acknowledged (a backlog drains in linear time).
     this.#saveState();
-    this.#rewrite();
+    if (!this.#pending.length || this.#lines > 2 * this.#pending.length) this.#rewrite();
   }
 
   #saveState(): void {
@@ -96,6 +102,7 @@ export class ProbeBuffer {
 
   #rewrite(): void {
     atomicWrite(this.#file, this.#pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.#lines = this.#pending.length;
   }
 }
 
