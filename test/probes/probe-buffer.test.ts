@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { unproducedSeries } from '../../src/alerting/unproduced.js';
 import type { CheckResult } from '../../src/checks/types.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { ProbeBuffer } from '../../src/services/probe-buffer.js';
