@@ -132,9 +132,9 @@ notify:
 incidents: { group_by: [check] }
 `,
     );
-    const tokens = Object.fromEntries(
-      await Promise.all(locations.map(async (l) => [l, await probeToken(config, l)])),
-    );
+    // one after another: the first creates the store, and two processes must not migrate it at once
+    const tokens: Record<string, string> = {};
+    for (const l of locations) tokens[l] = await probeToken(config, l);
     get = authed(await apiToken(config));
     const serverPort = await freePort();
     const vigil = startServerOn(config, serverPort, children, '0.0.0.0');
@@ -161,10 +161,12 @@ incidents: { group_by: [check] }
     expect(all.locations.map((l: any) => `${l.location}:${l.state}`)).toEqual(['a:up', 'b:up', 'c:up']);
 
     // One location loses its route to the target: down there, degraded overall, nobody paged.
+    const cutOne = Date.now();
     sh('-n', ns('a'), 'route', 'replace', 'unreachable', `${targetIp}/32`);
     const one = await eventually(view, (v) => v.state === 'degraded', 15_000);
     expect(one).toMatchObject({ state: 'degraded', failing: ['a'], status: 'warning' });
     expect(one.message).toBe('degraded: failing in a (1 of 3, quorum 2)');
+    const degradedAfter = Date.now() - cutOne;
     await new Promise((r) => setTimeout(r, 4000)); // rules run every second: give them time to (not) fire
     const checks = (await (await get(`${base}/api/v1/checks`)).json()) as any;
     expect(checks.checks[0]).toMatchObject({ name: 'api', status: 'warning' });
@@ -172,9 +174,13 @@ incidents: { group_by: [check] }
     expect(((await (await get(`${base}/api/v1/incidents`)).json()) as any).incidents).toEqual([]);
 
     // A second one: the quorum agrees, the alert fires, the incident names both locations.
+    const cutTwo = Date.now();
     sh('-n', ns('b'), 'route', 'replace', 'unreachable', `${targetIp}/32`);
     await eventually(view, (v) => v.state === 'down', 15_000);
     await receiver.until(1);
+    console.log(
+      `one location cut: degraded after ${degradedAfter} ms; two: paged after ${Date.now() - cutTwo} ms (checks every 1s, rules every 1s)`,
+    );
     const sent = JSON.stringify(receiver.received.map((r) => r.body));
     expect(sent).toContain('ServiceDown');
     const incidents = await eventually(
