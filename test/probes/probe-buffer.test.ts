@@ -95,6 +95,8 @@ describe('the built-in ProbeMissing alert', () => {
     const group = probeAlertsGroup(config());
     expect(group?.name).toBe('probes');
     expect(group?.rules.map((r) => r.name)).toEqual(['ProbeMissing']);
+    // vigil validate knows these series exist: no "nothing produces" warning
+    expect(unproducedSeries(config().config, [group!])).toEqual([]);
     expect(
       probeAlertsGroup(config('alerts:\n  - { name: ProbeMissing, condition: probe_missing > 0 }\n')),
     ).toBe(undefined);
