@@ -43,7 +43,8 @@ export interface MonitorDeps {
    */
   locations?: {
     local(result: CheckResult): Promise<void>;
-    verdict(check: CheckConfig, at: number): Promise<CheckResult>;
+    /** undefined when no location reports: nothing is known, so nothing is recorded (not a down run) */
+    verdict(check: CheckConfig, at: number): Promise<CheckResult | undefined>;
   };
 }
 
@@ -200,6 +201,7 @@ export class Monitor {
           if (locations && check.locations) {
             if (check.locations.includes(LOCAL)) await locations.local(await this.runOne(check, info.signal));
             const verdict = await locations.verdict(check, this.deps.clock.now());
+            if (!verdict) return { ok: true, message: 'no location reports' };
             this.#accept(verdict);
             return { ok: verdict.status !== 'critical', message: verdict.message };
           }

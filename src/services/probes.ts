@@ -158,9 +158,15 @@ export class ProbeService {
     };
   }
 
-  /** The check's result at `at`: its verdict by quorum over every location's newest result. */
-  async verdict(check: CheckConfig, at: number): Promise<CheckResult> {
+  /**
+   * The check's result at `at`: its verdict by quorum over every location's newest result.
+   * Undefined when no location reports: a verdict nobody could give is not a run, so it adds
+   * no result and no down run to the availability; `up{check}` goes stale, the check's page
+   * shows each location unknown, and ProbeMissing says why.
+   */
+  async verdict(check: CheckConfig, at: number): Promise<CheckResult | undefined> {
     const v = await this.view(check, at);
+    if (v.state === 'unknown') return undefined;
     const labels = Object.freeze({ check: check.name, ...check.labels });
     const reporting = v.locations.filter((l) => l.state !== 'unknown' && l.durationMs !== undefined);
     const durations = reporting.map((l) => l.durationMs!).sort((a, b) => a - b);

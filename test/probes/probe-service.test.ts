@@ -213,6 +213,23 @@ for (const db of testDatabases) {
       ]);
     });
 
+    it('records nothing while no location reports: no down run in the availability', async () => {
+      await verdictAfter(60_000); // every location's newest result is now too old
+      const before = await store.results.list('api', 0, clock.now(), 10_000);
+      await verdictAfter(60_000);
+      const after = await store.results.list('api', 0, clock.now(), 10_000);
+      expect(after).toHaveLength(before.length);
+      expect(after.filter((r) => r.status === 'unknown')).toEqual([]);
+      const view = await app.inject({
+        url: '/api/v1/checks/api/locations',
+        headers: { authorization: token.viewer! },
+      });
+      expect(view.json()).toMatchObject({ state: 'unknown', missing: ['eu', 'us', 'ap'] });
+      const [row] = await store.rollups.availability(start - 60_000, clock.now() + 1, ['api']);
+      // the one verdict that was down, and no more
+      expect(row!.runs - row!.up).toBe(1);
+    });
+
     it("sends an agent its location's checks only, with an ETag", async () => {
       const q = '?agent=eu-1&version=1.0.0&hostname=eu.example';
       const first = await app.inject({
