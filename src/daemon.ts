@@ -14,6 +14,7 @@ import { JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
 import { reloadTls } from './server/tls.js';
 import { BackupScheduler } from './services/backups.js';
+import { clusterMetrics, joinCluster } from './services/cluster.js';
 import { EventHub } from './services/events.js';
 import { ExternalAlerts } from './services/external-alerts.js';
 import { housekeepingJobs } from './services/housekeeping.js';
@@ -63,6 +64,23 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const scrubber = (opts.scrubber ?? new Scrubber()).add(loaded.secretValues);
   const store = await openStore(loaded.config.storage);
   log.info({ store: redactUrl(loaded.config.storage), checks: loaded.config.checks.length }, 'store ready');
+  // Leadership changes reach the notifier once it has started; until then it loads by itself.
+  let onLeadership = (_leading: boolean) => {};
+  let cluster: Awaited<ReturnType<typeof joinCluster>>;
+  try {
+    cluster = await joinCluster({
+      dialect: store.dialect,
+      repo: store.cluster,
+      config: loaded.config.cluster,
+      clock,
+      version,
+      log,
+      onLeadership: (l) => onLeadership(l),
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 
   const buffer = new WriteBuffer({
     clock,
@@ -79,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // The one job runner: every timed job of this daemon is registered with it.
   const runner = new JobRunner({
     clock,
+    ...(cluster.driver ? { driver: cluster.driver } : {}),
     pools: {
       checks: { concurrency: loaded.config.scheduler.concurrency },
       rules: { concurrency: 4 },
@@ -101,6 +120,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     settings: () => notifierSettings(loaded),
     log,
     onIncidentChange: () => events.publish({ type: 'incident', at: clock.now() }),
+    leading: cluster.leading,
+    node: cluster.node,
+    canSend: cluster.canSend,
   });
   const probes = new ProbeService({
     clock,
@@ -132,7 +154,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     runner,
     clock,
     queryable: store.queryable,
-    beforeEvaluation: () => buffer.flush(),
+    beforeEvaluation: async () => {
+      // A node that just took the alerting lease evaluates once the notifier has taken over.
+      await notifier.ready();
+      await buffer.flush();
+    },
     record: (samples) =>
       buffer.addSamples(
         samples.map(({ labels: { __name__, ...labels }, t, v, stale }) => ({
@@ -209,6 +235,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     routines: { runs: () => routineGaugeRows(store, loaded.config.routines) },
   });
   observeLateness = (s) => metrics.lateness.observe(s);
+  clusterMetrics(metrics.registry, cluster);
 
   const firstAdmin = await ensureFirstAdmin(store, opts.env ?? process.env, clock.now());
   const authSettings = () => {
@@ -219,6 +246,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       sessionTtlMs: a.session_ttl,
     };
   };
+  const externalAlerts = new ExternalAlerts({
+    clock,
+    observe: (g, ts, alerts) => notifier.observe(g, ts, alerts),
+  });
   const app = buildApp({
     auth: {
       store,
@@ -242,10 +273,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     scrubber,
     writes: () => buffer.failure,
     probes,
-    externalAlerts: new ExternalAlerts({
-      clock,
-      observe: (g, ts, alerts) => notifier.observe(g, ts, alerts),
-    }),
+    externalAlerts,
+    cluster: cluster.membership,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
     webRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), 'web'),
   });
@@ -254,6 +283,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   try {
     await app.listen(listen);
   } catch (e) {
+    await cluster.leave();
     await store.close();
     const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
     throw new VigilError(
@@ -268,7 +298,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const address = app.server.address();
   const scheme = loaded.config.server.tls ? 'https' : 'http';
   const url = typeof address === 'object' && address ? `${scheme}://${listen.host}:${address.port}` : '';
+  cluster.setUrl(url);
   await notifier.start();
+  onLeadership = (leading) => {
+    if (!leading) return notifier.follow();
+    notifier
+      .lead()
+      // External alerts every node received (Prometheus sends to all of them) now route from here.
+      .then(() => externalAlerts.receive([]))
+      .catch((e) => log.error({ err: describe(e) }, 'taking over the alerts from the store failed'));
+  };
   m.start(loaded.config.checks);
   rules.start(setup.groups);
   backups.start(loaded.config.backups.jobs);
@@ -333,6 +372,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopped ??= (async () => {
         await Promise.all([runner.stop(deadlineMs), backups.stop(), maintenance.stop(), routines.stop()]);
         await notifier.stop(deadlineMs);
+        // No work left here: give the leases back, so the other nodes take over now, not at the TTL.
+        await cluster.leave();
         await app.close();
         await buffer.flush();
         buffer.close();

@@ -30,6 +30,7 @@ export const errorCatalog = {
   CHECK_FAILED: { exit: 1, http: 500, means: 'a check is critical, or the gate denied' },
   STORE_UNREACHABLE: { exit: 3, http: 503, means: 'the store did not answer' },
   STORE_NOT_WRITABLE: { exit: 3, http: 503, means: 'the store cannot be written' },
+  STORE_IN_USE: { exit: 2, http: 409, means: 'another Vigil daemon is using this SQLite store' },
   SERVER_LISTEN_FAILED: { exit: 3, http: 500, means: 'the HTTP port could not be opened' },
   LOG_UNREADABLE: { exit: 3, http: 500, means: 'a log file could not be read' },
   LOG_ROTATE_FAILED: { exit: 3, http: 500, means: 'a rotation failed; nothing was lost' },

@@ -7,6 +7,7 @@ import { logEntrySchema } from '../logs/rotate-config.js';
 import { checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { changesSchema, checkChanges } from './changes.js';
+import { clusterSchema } from './cluster.js';
 import { maintenanceSchema } from './maintenance.js';
 import { querySchema } from './query.js';
 import { checkRoutines, routinesSchema } from './routines.js';
@@ -182,6 +183,8 @@ export const configSchema = z
     rule_files: z.array(z.string().min(1)).default([]),
     /** what one PromQL query may cost (API and rules): samples, subquery steps, time */
     query: querySchema,
+    /** several nodes on one PostgreSQL: lease length and shards */
+    cluster: clusterSchema,
     ...notifyFields,
     /** log files Vigil rotates (and `vigil logs scan` reads by default) */
     logs: z.array(logEntrySchema).default([]),

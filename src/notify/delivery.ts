@@ -24,6 +24,15 @@ export type DeliveryResult = 'delivered' | 'retry' | 'dead';
 export interface DeliveryOptions {
   clock: Clock;
   repo: NotificationsRepo;
+  /** the claimer's name in the outbox: this node's id in a cluster */
+  node?: string;
+  /**
+   * Whether this node may send now: in a cluster, false once its membership
+   * could not be renewed (self-fencing). Claims are neither taken nor used then.
+   */
+  canSend?(): boolean;
+  /** a notification claimed again after an earlier claim expired without an outcome: it may be a duplicate */
+  onReclaim?(row: OutboxRow): void;
   /** the channel as configured now: secrets are read at send time, never stored with the notification */
   channel(name: string): Channel | undefined;
   settings(): DeliverySettings;
@@ -32,6 +41,9 @@ export interface DeliveryOptions {
   /** for tests: the jitter source */
   random?: () => number;
 }
+
+/** A claim lasts this much longer than a send may take, so a slow send never outlives its claim. */
+const claimMarginMs = 10_000;
 
 /** Exponential backoff with jitter: attempt n waits initial·2ⁿ (capped), scaled by 0.5–1. */
 export function backoff(attempt: number, retry: { initial: number; max: number }, random: number): number {
@@ -59,6 +71,14 @@ export class DeliveryWorkers {
 
   constructor(private readonly opts: DeliveryOptions) {
     this.#random = opts.random ?? Math.random;
+  }
+
+  get #node(): string {
+    return this.opts.node ?? 'local';
+  }
+
+  #claimMs(): number {
+    return this.opts.settings().timeoutMs + claimMarginMs;
   }
 
   get inFlight(): number {
@@ -117,10 +137,21 @@ export class DeliveryWorkers {
       this.#fetching = true;
       try {
         const now = this.opts.clock.now();
-        const rows = await this.opts.repo.due(now, workers * 4 + this.#inFlight.size);
-        this.#queue = rows.filter((r) => !this.#inFlight.has(r.id));
+        // Claim only what free workers send now: a claim must not wait in a queue past its end.
+        const want = workers - this.#inFlight.size;
+        if (this.opts.canSend?.() === false) {
+          // Fenced: claim nothing until membership is renewed; look again after the poll interval.
+          this.#timer?.cancel();
+          this.#timer = this.opts.clock.setTimer(this.opts.settings().pollIntervalMs ?? defaultPollMs, () =>
+            this.kick(),
+          );
+          break;
+        }
+        const rows = await this.opts.repo.claim(this.#node, now, want, this.#claimMs());
+        for (const r of rows) if (r.claims > r.attempts + 1) this.opts.onReclaim?.(r);
+        this.#queue.push(...rows.filter((r) => !this.#inFlight.has(r.id)));
         if (!this.#queue.length) await this.#sleepUntilDue(now);
-        else if (rows.length === workers * 4 + this.#inFlight.size) this.#dirty = true;
+        else if (rows.length === want) this.#dirty = true;
       } catch (e) {
         this.opts.onError?.(e);
         this.#timer?.cancel();
@@ -154,6 +185,14 @@ export class DeliveryWorkers {
   }
 
   #start(row: OutboxRow): void {
+    // Fenced, or the claim is too old to finish a send inside it (the process was frozen between
+    // claim and send): leave it to expire, and whoever claims it next sends it.
+    const now = this.opts.clock.now();
+    if (
+      this.opts.canSend?.() === false ||
+      (row.claimedUntil !== null && now + this.opts.settings().timeoutMs >= row.claimedUntil)
+    )
+      return;
     const ctl = new AbortController();
     this.#inFlight.set(row.id, ctl);
     void this.#deliver(row, ctl.signal).finally(() => {
@@ -218,6 +257,7 @@ export class DeliveryWorkers {
         result === 'retry'
           ? { status: 'pending', nextAttemptAt }
           : { status: result === 'delivered' ? 'delivered' : 'dead' },
+        this.#node,
       );
     } catch (e) {
       // Not recorded: the row stays pending and is sent again (at-least-once).

@@ -3,7 +3,7 @@ import type { Schedule } from '../core/schedule.js';
 import { describe } from '../errors.js';
 import { LocalDriver } from './local-driver.js';
 import { type RunInfo, Scheduler, type SchedulerStats } from './scheduler.js';
-import type { Job, MissedRunPolicy, SchedulerDriver } from './types.js';
+import type { Job, JobScope, MissedRunPolicy, SchedulerDriver } from './types.js';
 
 /** Every kind of timed work Vigil does; `vigil jobs` shows it beside each job. */
 export type JobKind =
@@ -34,6 +34,23 @@ export type PoolName = 'checks' | 'rules' | 'tasks';
  * minute for all of them instead of once per job.
  */
 export const HOUSEKEEPING = 'housekeeping';
+
+/** Where each kind runs in a cluster (see JobScope); a job may say otherwise. */
+const scopeOfKind: Record<JobKind, JobScope> = {
+  check: 'shard',
+  'rule-group': 'leader',
+  backup: 'once',
+  verify: 'once',
+  maintenance: 'once',
+  routine: 'once',
+  'report-delivery': 'once',
+  rotation: 'once',
+  retention: 'once',
+  changes: 'once',
+  gauges: 'local',
+  // an agent has no cluster: it runs its own fetch and push
+  probe: 'local',
+};
 
 export interface JobOutcome {
   ok: boolean;
@@ -151,8 +168,9 @@ export class JobRunner {
         this.opts.onError?.(`job ${job.id} is registered twice; the second is ignored`, undefined);
         continue;
       }
+      const scoped = { ...job, scope: job.scope ?? scopeOfKind[job.kind] };
       const withHistory =
-        job.missed === 'run-once' ? { ...job, handledUntil: this.#handledUntil(job, now) } : job;
+        job.missed === 'run-once' ? { ...scoped, handledUntil: this.#handledUntil(job, now) } : scoped;
       mine.push(withHistory);
       this.#jobs.set(job.id, withHistory);
     }

@@ -11,8 +11,22 @@ import type { Schedule } from '../core/schedule.js';
  */
 export type MissedRunPolicy = 'skip' | 'run-once';
 
+/**
+ * Where a job runs when several nodes share one store:
+ * - `shard`: on the node holding the lease of the job's shard (checks);
+ * - `leader`: on the node holding the alerting lease (rule groups: alert state
+ *   and notification grouping need one evaluator);
+ * - `once`: on whichever node first claims the due time (backups, routines,
+ *   maintenance, rotation, retention: once per due time in the cluster);
+ * - `local`: on every node (its own gauges).
+ * A single node runs everything.
+ */
+export type JobScope = 'shard' | 'leader' | 'once' | 'local';
+
 export interface Job {
   id: string;
+  /** `local` when absent */
+  scope?: JobScope;
   schedule: Schedule;
   /** spreads `every` jobs over their interval; the id when absent */
   phaseKey?: string;
@@ -25,6 +39,12 @@ export interface Job {
    */
   handledUntil?: number;
 }
+
+/**
+ * Decides whether this node runs a job's due time, in a cluster: true, false,
+ * or a claim still being made in the store.
+ */
+export type Ownership = (job: Job, dueAt: number) => boolean | Promise<boolean>;
 
 /**
  * Decides *when* jobs fall due on this node. The local driver keeps a timer

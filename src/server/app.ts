@@ -10,6 +10,7 @@ import { backupRoutes } from './routes/backups.js';
 import { changeRoutes } from './routes/changes.js';
 import { checkSeriesRoutes } from './routes/check-series.js';
 import { checkRoutes } from './routes/checks.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { eventRoutes } from './routes/events.js';
 import { externalRoutes } from './routes/external.js';
 import { healthRoutes } from './routes/health.js';
@@ -106,6 +107,7 @@ export function buildApp(
   app.register(eventRoutes(deps), { prefix: '/api/v1' });
   app.register(statusRoutes(deps), { prefix: '/api/v1' });
   app.register(jobRoutes(deps), { prefix: '/api/v1' });
+  app.register(clusterRoutes(deps), { prefix: '/api/v1' });
   app.register(webRoutes(deps));
   return app;
 }

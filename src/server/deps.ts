@@ -39,6 +39,8 @@ export interface AppDeps {
   events?: EventHub;
   /** the daemon's job runner, for `/api/v1/jobs`; absent in tests of other parts */
   jobs?: { list(): JobStatus[] };
+  /** this node's membership on PostgreSQL, for `/api/v1/cluster`; absent on SQLite and in tests */
+  cluster?: { id: string } | null;
   /** every secret the daemon has seen, across reloads; absent: the secrets of the config in force */
   scrubber?: Scrubber;
   /** set while results cannot be written to the store: /health reports it */

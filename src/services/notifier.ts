@@ -41,6 +41,14 @@ export interface NotifierDeps {
   onIncidentChange?(): void;
   /** for tests: the delivery jitter source */
   random?: () => number;
+  /**
+   * In a cluster: whether this node holds the alerting lease. Only that node
+   * groups alerts and writes notifications; every node delivers from the outbox.
+   */
+  leading?(): boolean;
+  /** in a cluster: this node's name as the outbox's claimer, and whether it may send now */
+  node?: string;
+  canSend?(): boolean;
 }
 
 /** Vigil's own alert when a channel dead-letters a notification. */
@@ -55,6 +63,8 @@ export interface NotifierCounters {
   results: Map<string, number>;
   unrouted: number;
   templateErrors: number;
+  /** notifications claimed again after a claimer died mid-send: each may have reached its receiver twice */
+  reclaimed: number;
 }
 
 /**
@@ -72,12 +82,13 @@ export class Notifier {
   readonly dispatcher: Dispatcher;
   readonly workers: DeliveryWorkers;
   readonly incidents: IncidentTracker;
-  readonly counters: NotifierCounters = { results: new Map(), unrouted: 0, templateErrors: 0 };
+  readonly counters: NotifierCounters = { results: new Map(), unrouted: 0, templateErrors: 0, reclaimed: 0 };
   #silences: Silence[] = [];
   #silencesAt = Number.NEGATIVE_INFINITY;
   #confirmTimer?: TimerHandle;
   #unroutedSeen = new Set<string>();
   #pending = new Set<Promise<unknown>>();
+  #ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: NotifierDeps) {
     this.dispatcher = new Dispatcher({
@@ -107,6 +118,9 @@ export class Notifier {
       channel: (name) => deps.settings().notify.channels.get(name),
       settings: () => deps.settings().delivery,
       onResult: (row, result, error) => this.#onResult(row, result, error),
+      onReclaim: () => this.counters.reclaimed++,
+      ...(deps.node !== undefined ? { node: deps.node } : {}),
+      ...(deps.canSend ? { canSend: deps.canSend } : {}),
       onError: (e) => deps.log.error({ err: describe(e) }, 'notification delivery bookkeeping failed'),
       random: deps.random,
     });
@@ -119,17 +133,11 @@ export class Notifier {
 
   /** Loads what a previous run left: alerts, the notification log, open incidents; starts delivery. */
   async start(): Promise<void> {
-    for (const e of await this.deps.notifications.log()) this.#log.set(logKey(e.receiver, e.groupKey), e);
-    await this.incidents.load();
-    await this.refreshSilences(true);
-    for (const a of await this.deps.notifications.alerts()) {
-      this.#alerts.set(a.fingerprint, a);
-      if (a.endsAt === undefined) this.#member(a.ruleGroup).add(a.fingerprint);
-    }
-    for (const a of this.#alerts.values()) this.dispatcher.ingest(a);
+    if (this.#leading()) await this.#load();
     // Alerts of rule groups that never evaluate again (removed from the config) resolve after a while.
     // Once after a start or reload, not periodic work.
     this.#confirmTimer = this.deps.clock.setTimer(confirmWithinMs, () => {
+      if (!this.#leading()) return;
       const at = this.deps.clock.now();
       for (const [group, fps] of this.#byGroup) {
         if (this.#confirmed.has(group)) continue;
@@ -140,12 +148,54 @@ export class Notifier {
   }
 
   /**
+   * This node took the alerting lease: take over the alerts, the notification
+   * log and the incidents from the store as the last holder left them, and group
+   * from there. Resolves when ready; observations wait for it.
+   */
+  lead(): Promise<void> {
+    this.#ready = this.settled().then(() => this.#load());
+    return this.#ready;
+  }
+
+  /** This node lost the alerting lease: hold nothing, so nothing is flushed twice. */
+  follow(): void {
+    this.dispatcher.setRoute(this.deps.settings().notify.route, []);
+    this.#alerts.clear();
+    this.#byGroup.clear();
+    this.#log.clear();
+  }
+
+  /** Resolves when a take-over started by lead() has loaded. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  #leading(): boolean {
+    return this.deps.leading?.() ?? true;
+  }
+
+  async #load(): Promise<void> {
+    this.#alerts.clear();
+    this.#byGroup.clear();
+    this.#log.clear();
+    for (const e of await this.deps.notifications.log()) this.#log.set(logKey(e.receiver, e.groupKey), e);
+    await this.incidents.load();
+    await this.refreshSilences(true);
+    for (const a of await this.deps.notifications.alerts()) {
+      this.#alerts.set(a.fingerprint, a);
+      if (a.endsAt === undefined) this.#member(a.ruleGroup).add(a.fingerprint);
+    }
+    this.dispatcher.setRoute(this.deps.settings().notify.route, this.#alerts.values());
+  }
+
+  /**
    * One rule group's alerts after an evaluation at `ts`: firing ones are
    * notified, resolved ones resolved; an alert this notifier holds that the
    * group no longer reports at all (e.g. it ended while Vigil was down)
    * resolves at `ts`.
    */
   observe(group: string, ts: number, alerts: ReadonlyMap<string, ActiveAlert>): void {
+    if (!this.#leading()) return;
     this.#confirmed.add(group);
     const active = new Set<string>();
     for (const a of alerts.values()) {
@@ -278,6 +328,9 @@ export class Notifier {
   }
 
   async #flush(g: AggregationGroup, alerts: NotifyAlert[]): Promise<void> {
+    // A group timer that fires after this node lost the alerting lease (a frozen process woken
+    // up, before follow() empties the groups) writes nothing: the new holder flushes.
+    if (!this.#leading()) return;
     const settings = this.deps.settings();
     const receiver = g.route.receiver!;
     const channel = settings.notify.channels.get(receiver);
@@ -331,6 +384,7 @@ export class Notifier {
         incidents,
         createdAt: now,
         nextAttemptAt: now,
+        ...(this.deps.node !== undefined ? { createdBy: this.deps.node } : {}),
       };
     }
     await this.deps.notifications.flush({ alerts, forget: [], log, notification });
@@ -370,6 +424,8 @@ export class Notifier {
       this.deps.log.error({ channel: row.channel, id: row.id, error }, 'notification dead-lettered');
     this.#track(this.incidents.notified(row.incidents, row.channel, result === 'delivered', at, error));
     // A dead letter raises NotificationFailing for the channel; its next delivery resolves it.
+    // Vigil's own alert about the channel is raised by the node that groups alerts.
+    if (!this.#leading()) return;
     const labels = { alertname: 'NotificationFailing', channel: row.channel, severity: 'warning' };
     const fp = `${internalGroup}:${row.channel}`;
     const known = this.#alerts.get(fp);

@@ -126,6 +126,11 @@ export function ownMetrics(parts: {
       'Notification templates that failed to render (the default was used)',
       () => notifier.counters.templateErrors,
     );
+    counter(
+      'vigil_notifications_reclaimed_total',
+      'Notifications this node claimed again after an earlier claim ended without an outcome (its sender died or froze): each may reach its receiver twice, with the same idempotency key',
+      () => notifier.counters.reclaimed,
+    );
   }
   if (outbox) {
     new Gauge({

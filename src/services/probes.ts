@@ -233,6 +233,8 @@ export class ProbeService {
       {
         id: 'probes:missing',
         kind: 'gauges',
+        // read from the store, so one node's answer is the cluster's: written once, not by every node
+        scope: 'once',
         pool: 'tasks',
         missed: 'skip',
         schedule: { type: 'every', everyMs: 15_000 },

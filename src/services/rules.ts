@@ -31,6 +31,8 @@ export class RuleService {
   readonly #ownRunner: boolean;
   #groups = new Map<string, GroupState>();
   #restored = new WeakSet<GroupState>();
+  /** group id → the last evaluation's timestamp */
+  #lastTs = new Map<string, number>();
 
   constructor(private readonly deps: RuleServiceDeps) {
     this.#ownRunner = !deps.runner;
@@ -70,6 +72,7 @@ export class RuleService {
         await state.restore(this.deps.queryable, ts);
       }
       const { samples, transitions } = await state.evaluate(ts, this.deps.queryable);
+      this.#lastTs.set(state.group.id, ts);
       this.deps.record(samples);
       if (transitions.length) this.deps.onTransitions(transitions);
       this.deps.onEvaluated?.(state, ts);
@@ -78,6 +81,21 @@ export class RuleService {
       this.deps.onError?.(state.group.name, e);
       return { ok: false, message: describe(e) };
     }
+  }
+
+  /**
+   * A group not evaluated here for over two intervals (another node held the
+   * alerting lease meanwhile, or this process was frozen) starts from what the
+   * store says, as after a restart: `for` progress from ALERTS_FOR_STATE, and
+   * the notifier's own record of what is firing. What this node held in memory
+   * is older than that.
+   */
+  #resume(state: GroupState, ts: number): GroupState {
+    const last = this.#lastTs.get(state.group.id);
+    if (last === undefined || ts - last <= 2 * state.group.intervalMs) return state;
+    const fresh = new GroupState(state.group);
+    this.#groups.set(state.group.id, fresh);
+    return fresh;
   }
 
   #set(groups: readonly RuleGroup[]): void {
@@ -109,7 +127,7 @@ export class RuleService {
         schedule: { type: 'every', everyMs: g.group.intervalMs },
         run: async (info) => {
           const state = this.#groups.get(id);
-          return state ? this.evaluate(state, info.dueAt) : undefined;
+          return state ? this.evaluate(this.#resume(state, info.dueAt), info.dueAt) : undefined;
         },
       };
     });

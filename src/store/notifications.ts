@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { NotifyAlert, OutboxPayload } from '../notify/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
@@ -22,6 +22,12 @@ export interface OutboxRow {
   attempts: number;
   lastError: string | null;
   finishedAt: number | null;
+  /** until when the node that claimed it may send it */
+  claimedUntil: number | null;
+  /** claims taken: more than attempts + 1 means a claimer died or froze mid-send */
+  claims: number;
+  /** the node that wrote it (in a cluster, the holder of the alerting lease then) */
+  createdBy?: string | null;
 }
 
 export interface AttemptRow {
@@ -30,6 +36,8 @@ export interface AttemptRow {
   result: 'ok' | 'retry' | 'dead';
   statusCode: number | null;
   error: string | null;
+  /** the node that made it (in a cluster) */
+  node?: string | null;
 }
 
 export interface LogEntry {
@@ -48,11 +56,14 @@ export interface FlushWrite {
   forget: string[];
   log: LogEntry;
   /** absent when nothing goes on the wire (only resolved alerts and send_resolved off) */
-  notification?: Omit<OutboxRow, 'status' | 'attempts' | 'lastError' | 'finishedAt'>;
+  notification?: Omit<
+    OutboxRow,
+    'status' | 'attempts' | 'lastError' | 'finishedAt' | 'claimedUntil' | 'claims'
+  >;
 }
 
 export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
-  const toRow = (r: Tables['notifications']): OutboxRow => ({
+  const toRow = (r: Selectable<Tables['notifications']>): OutboxRow => ({
     id: r.id,
     idempotencyKey: r.idempotency_key,
     channel: r.channel,
@@ -68,6 +79,9 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
     attempts: r.attempts,
     lastError: r.last_error,
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    claimedUntil: r.claimed_until === null ? null : Number(r.claimed_until),
+    claims: Number(r.claims),
+    createdBy: r.created_by,
   });
 
   /**
@@ -211,34 +225,55 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       }));
     },
 
-    /** Pending notifications due by `now`, oldest first. */
-    async due(now: number, limit: number): Promise<OutboxRow[]> {
+    /**
+     * Claims pending notifications due by `now`, oldest first, for `node` until
+     * `now + claimMs`: no other node (or worker) takes them meanwhile. Rows locked
+     * by another node's claim are skipped, not waited for (PostgreSQL's SKIP
+     * LOCKED; SQLite has one writer). A claim that expired without an outcome
+     * (its node died or froze) is taken again: that notification is sent again
+     * with the same idempotency key.
+     */
+    async claim(node: string, now: number, limit: number, claimMs: number): Promise<OutboxRow[]> {
       const rows = await db
-        .selectFrom('notifications')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .orderBy('next_attempt_at')
-        .orderBy('created_at')
-        .limit(limit)
+        .updateTable('notifications')
+        .set((eb) => ({ claimed_by: node, claimed_until: now + claimMs, claims: eb('claims', '+', 1) }))
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('notifications')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .orderBy('created_at')
+            .limit(limit)
+            .$if(d.name === 'postgres', (q) => q.forUpdate().skipLocked()),
+        )
+        .returningAll()
         .execute();
-      return rows.map(toRow);
+      return rows.map(toRow).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
     },
 
     async nextDue(): Promise<number | undefined> {
       const r = await db
         .selectFrom('notifications')
-        .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+        .select((eb) => eb.fn.min(eb.fn.coalesce('claimed_until', 'next_attempt_at')).as('at'))
         .where('status', '=', 'pending')
         .executeTakeFirst();
       return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
     },
 
-    /** Records one attempt and the notification's new state together. */
+    /**
+     * Records one attempt and, when `node` still holds the claim, the
+     * notification's new state, together. An outcome that arrives after the
+     * claim passed to another node is kept as an attempt only: the new claimer
+     * decides the state.
+     */
     attempted(
       id: string,
       attempt: AttemptRow,
       next: { status: NotificationStatus; nextAttemptAt?: number },
+      node?: string,
     ): Promise<void> {
       return write(async (trx) => {
         await trx
@@ -250,6 +285,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
             result: attempt.result,
             status_code: attempt.statusCode,
             error: attempt.error,
+            node: node ?? null,
           })
           .execute();
         await trx
@@ -260,8 +296,11 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
             last_error: attempt.error,
             ...(next.nextAttemptAt !== undefined ? { next_attempt_at: next.nextAttemptAt } : {}),
             ...(next.status !== 'pending' ? { finished_at: attempt.at } : {}),
+            claimed_by: null,
+            claimed_until: null,
           }))
           .where('id', '=', id)
+          .$if(node !== undefined, (q) => q.where('claimed_by', '=', node!))
           .execute();
       });
     },
@@ -311,6 +350,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
           result: a.result as AttemptRow['result'],
           statusCode: a.status_code,
           error: a.error,
+          node: a.node,
         })),
       };
     },
@@ -361,6 +401,7 @@ function insertNotification(db: Kysely<Tables>, n: NewNotification, onceOnly = f
       attempts: 0,
       last_error: null,
       finished_at: null,
+      created_by: n.createdBy ?? null,
     })
     .$if(onceOnly, (q) => q.onConflict((oc) => oc.column('idempotency_key').doNothing()))
     .executeTakeFirstOrThrow();

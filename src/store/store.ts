@@ -8,6 +8,7 @@ import { backupsRepo } from './backups.js';
 import { changesRepo } from './changes.js';
 import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
+import { clusterRepo } from './cluster.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
@@ -73,6 +74,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const tokens = tokensRepo(db);
   const sessions = sessionsRepo(db);
   const jobs = jobsRepo(db);
+  const cluster = clusterRepo(db);
   const probes = probesRepo(db, dialect);
 
   return {
@@ -102,6 +104,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     sessions,
     /** the job runner's history: first sight and last run of each timed job */
     jobs,
+    /** nodes, leases and claims of several daemons on one database */
+    cluster,
     /** probe agents and the results of checks run from several locations */
     probes,
 
@@ -143,6 +147,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
         notifications: await notifications.prune(now - policy.results),
         silences: await silences.prune(now - policy.results),
         sessions: await sessions.prune(now),
+        jobClaims: await cluster.pruneClaims(now - policy.results),
         minuteRollups: await rollups.prune('m', now - policy.minute_rollups),
         hourRollups: await rollups.prune('h', now - policy.hour_rollups),
         dayRollups: await rollups.prune('d', now - policy.day_rollups),

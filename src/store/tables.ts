@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** The database holds only what happened; vigil.yaml says what to do. */
 export interface Tables {
@@ -84,6 +84,11 @@ export interface Tables {
     attempts: number;
     last_error: string | null;
     finished_at: number | null;
+    /** the node sending it now, until `claimed_until` */
+    claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+    claimed_until: ColumnType<number | null, number | null | undefined, number | null>;
+    claims: ColumnType<number, number | undefined, number>;
+    created_by: ColumnType<string | null, string | null | undefined, string | null>;
   };
   notification_attempts: {
     id: Generated<number>;
@@ -94,6 +99,7 @@ export interface Tables {
     result: string;
     status_code: number | null;
     error: string | null;
+    node: ColumnType<string | null, string | null | undefined, string | null>;
   };
   notify_log: {
     receiver: string;
@@ -318,5 +324,35 @@ export interface Tables {
     created_at: number;
     expires_at: number;
     last_seen_at: number;
+  };
+  cluster_nodes: {
+    id: string;
+    host: string;
+    pid: number;
+    version: string;
+    url: string | null;
+    started_at: number;
+    heartbeat_at: number;
+    stopped_at: number | null;
+  };
+  cluster_leases: {
+    name: string;
+    holder: string | null;
+    epoch: number;
+    acquired_at: number;
+    renewed_at: number;
+    expires_at: number;
+  };
+  cluster_lease_history: {
+    name: string;
+    epoch: number;
+    holder: string;
+    acquired_at: number;
+  };
+  job_claims: {
+    job_id: string;
+    due_at: number;
+    node: string;
+    claimed_at: number;
   };
 }

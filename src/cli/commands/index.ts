@@ -5,6 +5,7 @@ import { registerBackup } from './backup.js';
 import { registerBaseline } from './baseline.js';
 import { registerChange } from './change.js';
 import { registerCheck } from './check.js';
+import { registerCluster } from './cluster.js';
 import { registerIncident } from './incident.js';
 import { registerInit } from './init.js';
 import { registerJobs } from './jobs.js';
@@ -46,6 +47,7 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerUser,
   registerToken,
   registerJobs,
+  registerCluster,
   registerNotify,
   registerRestoreStore,
   registerProbe,

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { ago, millis, time } from '../format';
+import { NodesSection } from '../parts/nodes';
 import { StatusBadge } from '../parts/status';
 
 interface Job {
@@ -121,6 +122,7 @@ export function JobsPage() {
           ))}
         </tbody>
       </table>
+      <NodesSection />
     </section>
   );
 }
