@@ -120,7 +120,13 @@ export function CheckPage({ name }: { name: string }) {
         <a href="/">Overview</a> › {detail.name}
       </p>
       <h1 id="check-title">
-        {detail.name} {status ? <StatusBadge status={status.status} /> : null}
+        {detail.name}{' '}
+        {status ? (
+          <StatusBadge
+            status={status.status}
+            word={detail.locations && status.status === 'warning' ? 'Degraded' : undefined}
+          />
+        ) : null}
       </h1>
       {status?.message ? <p class="message">{status.message}</p> : null}
       <dl class="facts">
