@@ -76,7 +76,7 @@ status_page:
           allow: ({ url: u, text }) =>
             (/\/api\/v1\/auth\/me$/.test(u) && /40[14]/.test(text)) ||
             // a reload ends the page's event stream, and may end its status request in flight
-          (/\/api\/v1\/(events|status)$/.test(u) && text.includes('ERR_ABORTED')),
+            (/\/api\/v1\/(events|status)$/.test(u) && text.includes('ERR_ABORTED')),
         });
         const { page, problems } = browser;
         await page.goto(url);
@@ -84,11 +84,11 @@ status_page:
         await page.getByLabel('Password').fill(adminPassword);
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      // below its quorum the check reads Degraded, with the failing location named, live
-      const row = page.locator('li[data-check="shop-api"]');
-      await row.and(page.locator('[data-status="warning"]')).waitFor({ timeout: 15_000 });
-      expect(await row.locator('.badge').textContent()).toContain('Degraded');
-      expect(await row.textContent()).toContain('failing in eu-west');
+        // below its quorum the check reads Degraded, with the failing location named, live
+        const row = page.locator('li[data-check="shop-api"]');
+        await row.and(page.locator('[data-status="warning"]')).waitFor({ timeout: 15_000 });
+        expect(await row.locator('.badge').textContent()).toContain('Degraded');
+        expect(await row.textContent()).toContain('failing in eu-west');
         await page.goto(`${url}/checks/shop-api`);
         await page.getByRole('heading', { name: 'Locations' }).waitFor();
         const tiles = page.getByRole('list', { name: 'State and latency in each location' });
