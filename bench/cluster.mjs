@@ -60,8 +60,29 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-cluster-'));
 const vigilDir = path.join(work, 'build');
 const build = snapshotBuild(repo, vigilDir).hash;
 
-function postgresPids() {
-  return execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+/**
+ * CPU seconds PostgreSQL has used so far: the postmaster's own and its exited children's (cutime,
+ * cstime), plus every live child's. Backends come and go with the pools, so a per-pid meter misses
+ * the ones that exit inside the window.
+ */
+function postgresCpuSeconds() {
+  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const pids = execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  const master = Number(
+    execFileSync('pgrep', ['-o', '-u', 'postgres', 'postgres'], { encoding: 'utf8' }).trim(),
+  );
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // fields after the command: state is [0]; utime [11], stime [12], cutime [13], cstime [14]
+      ticks += Number(f[11]) + Number(f[12]);
+      if (pid === master) ticks += Number(f[13]) + Number(f[14]);
+    } catch {
+      // exited meanwhile: its time is in the postmaster's cutime now
+    }
+  }
+  return ticks / tick;
 }
 
 async function procstat(window, procs) {
@@ -97,7 +118,7 @@ function config(url) {
     `storage: ${url}`,
     `cluster: { lease_ttl: ${P.ttl}, shards: 32 }`,
     'scheduler: { concurrency: 256 }',
-    'server: { auth: { metrics: false } }',
+    'server: { auth: { metrics: public } }',
     'checks:',
   ];
   for (let i = 0; i < P.checks; i++) {
@@ -125,6 +146,7 @@ async function startNode(dir, cfg, label) {
   await waitFor(
     `${label} up`,
     async () => {
+      if (v.exited) throw new Error(`${label} exited: ${fs.readFileSync(logFile, 'utf8').slice(0, 500)}`);
       const m = /Vigil is up: (http:\/\/\S+)/.exec(fs.readFileSync(logFile, 'utf8'));
       url = m?.[1];
       return Boolean(url);
@@ -162,20 +184,20 @@ async function measure(db, nodes, label) {
   log(`${label}: warm-up ${P.warm}s`);
   await sleep(P.warm * 1000);
   const w0 = await rowsWritten(db);
+  const c0 = postgresCpuSeconds();
   const t0 = Date.now();
   const procs = Object.fromEntries(nodes.map((n, i) => [`node${i}`, n.child.pid]));
-  const pgs = postgresPids();
-  pgs.forEach((p, i) => {
-    procs[`pg${i}`] = p;
-  });
   const ps = await procstat(P.window, procs);
   const t1 = Date.now();
+  const c1 = postgresCpuSeconds();
   const w1 = await rowsWritten(db);
+  // Let every node's write buffer flush what ran inside the window before counting it.
+  await sleep(3000);
   const rows = await resultsBetween(db, t0, t1);
   const late = lateness(rows);
   const nodeStats = ps.filter((l) => l.proc.startsWith('node'));
-  const pgCpu = ps.filter((l) => l.proc.startsWith('pg')).reduce((a, l) => a + l.cpu_pct, 0);
   const secs = (t1 - t0) / 1000;
+  const pgCpu = ((c1 - c0) / secs) * 100;
   return {
     label,
     nodes: nodes.length,

@@ -10,11 +10,13 @@ import { Scrubber } from './config/redact.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { describe, VigilError } from './errors.js';
 import { enqueueAnnouncement } from './notify/announce.js';
+import { compileOncall } from './oncall/compile.js';
 import { JobRunner } from './scheduler/job-runner.js';
 import { buildApp } from './server/app.js';
 import { reloadTls } from './server/tls.js';
 import { BackupScheduler } from './services/backups.js';
 import { clusterMetrics, joinCluster } from './services/cluster.js';
+import { EscalationService } from './services/escalations.js';
 import { EventHub } from './services/events.js';
 import { ExternalAlerts } from './services/external-alerts.js';
 import { housekeepingJobs } from './services/housekeeping.js';
@@ -123,6 +125,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     leading: cluster.leading,
     node: cluster.node,
     canSend: cluster.canSend,
+    escalate: (policy, incidents, message) => escalations.escalate(policy, incidents, message),
+  });
+  const escalations = new EscalationService({
+    runner,
+    clock,
+    store,
+    oncall: () => compileOncall(loaded.config.oncall),
+    channel: (name) => notifierSettings(loaded).notify.channels.get(name),
+    externalUrl: () => loaded.config.notifications.external_url,
+    kick: () => notifier.workers.kick(),
+    onIncidentChange: () => events.publish({ type: 'incident', at: clock.now() }),
+    log,
   });
   const probes = new ProbeService({
     clock,
@@ -268,6 +282,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     version,
     onHeartbeat: (name) => m.runNow(name),
     routines,
+    acks: escalations,
     jobs: runner,
     events,
     scrubber,
@@ -313,6 +328,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   backups.start(loaded.config.backups.jobs);
   maintenance.start(loaded.config.maintenance);
   routines.start(loaded.config.routines);
+  escalations.start();
   probes.reload();
   runner.set(
     'housekeeping',

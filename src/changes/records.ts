@@ -83,7 +83,8 @@ export async function getChange(store: Store, id: number | string): Promise<Chan
 
 async function announce(deps: ChangeDeps, c: ChangeRecord, p: ChangePhase): Promise<void> {
   const channels = deps.config.changes.announce;
-  if (!deps.announce || !channels.length) return;
+  // the status page's subscribers may hear of it with no team channel named
+  if (!deps.announce || (!channels.length && !deps.config.status_page.subscribers.changes)) return;
   await deps.announce(changeAnnouncement(c, p, channels, deps.config.changes.timezone));
 }
 

@@ -1,7 +1,9 @@
 import type { VigilConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../errors.js';
+import { compileNotify } from '../notify/config.js';
 import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
+import { noticeMaintenance } from '../status/maintenance-notice.js';
 import type { Store } from '../store/store.js';
 import { syncMaintenanceSilences } from './maintenance.js';
 import { outboxAnnouncer } from './outbox.js';
@@ -29,6 +31,9 @@ export function changesJob(deps: {
       const announce = outboxAnnouncer(deps.store, config, () => deps.clock.now());
       const reminded = await sendReminders({ store: deps.store, config, announce }, now);
       if (reminded) deps.log.info({ reminders: reminded }, 'change reminders queued');
+      const channels = compileNotify(config).channels;
+      const noticed = await noticeMaintenance(deps.store, config, (c) => channels.get(c)?.provider, now);
+      if (noticed) deps.log.info({ subscribers: noticed }, 'scheduled maintenance told to subscribers');
       return { ok: true, message: `${silenced} silences, ${reminded} reminders` };
     } catch (e) {
       deps.log.error({ err: describe(e) }, 'change management tick failed');

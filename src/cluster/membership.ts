@@ -254,24 +254,30 @@ export class ClusterMembership {
         .filter((x) => x.stoppedAt === null && now - x.heartbeatAt < ttlMs)
         .map((x) => x.id);
       let leases = await repo.leases();
-      const plan = planShards(this.id, liveIds, leases, this.opts.shards, now);
-      for (const name of plan.release) {
-        await repo.release(name, this.id, this.#held.get(name)!, now);
-        this.#held.delete(name);
-        this.counters.released++;
-      }
-      const wanted = [...plan.acquire];
-      const alerting = leases.find((l) => l.name === alertingLease);
-      if (!alerting || alerting.holder === null || alerting.expiresAt <= now) wanted.push(alertingLease);
-      for (const name of wanted) {
-        // Taken at `sentAt`, the same moment as the renewal: one deadline covers every lease.
-        const epoch = await repo.acquire(name, this.id, sentAt, ttlMs);
-        if (epoch !== undefined) {
-          this.#held.set(name, epoch);
-          this.counters.acquired++;
+      // Another node may win some of the shards this one ranks first: plan again on what is left, a
+      // few times, so the whole share is taken in this round rather than a renewal later.
+      for (let round = 0; round < 3; round++) {
+        const plan = planShards(this.id, liveIds, leases, this.opts.shards, now);
+        for (const name of plan.release) {
+          await repo.release(name, this.id, this.#held.get(name)!, now);
+          this.#held.delete(name);
+          this.counters.released++;
         }
+        const wanted = [...plan.acquire];
+        const alerting = leases.find((l) => l.name === alertingLease);
+        if (!alerting || alerting.holder === null || alerting.expiresAt <= now) wanted.push(alertingLease);
+        let missed = 0;
+        for (const name of wanted) {
+          // Taken at `sentAt`, the same moment as the renewal: one deadline covers every lease.
+          const epoch = await repo.acquire(name, this.id, sentAt, ttlMs);
+          if (epoch !== undefined) {
+            this.#held.set(name, epoch);
+            this.counters.acquired++;
+          } else missed++;
+        }
+        if (plan.release.length || wanted.length) leases = await repo.leases();
+        if (!missed) break;
       }
-      if (plan.release.length || wanted.length) leases = await repo.leases();
       this.#lastRows = { nodes, leases };
       // Wake when a lease held elsewhere expires, so a dead node's work moves at its TTL, not a renewal later.
       for (const l of leases)

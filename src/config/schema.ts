@@ -4,11 +4,12 @@ import { LOCAL, type QuorumSpec, quorumCount } from '../checks/quorum.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
 import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
-import { checkNotify, notifyFields } from '../notify/config.js';
+import { channelOf, checkNotify, notifyFields } from '../notify/config.js';
 import { backupsSchema } from './backups.js';
 import { changesSchema, checkChanges } from './changes.js';
 import { clusterSchema } from './cluster.js';
 import { maintenanceSchema } from './maintenance.js';
+import { checkOncall, oncallSchema } from './oncall.js';
 import { querySchema } from './query.js';
 import { checkRoutines, routinesSchema } from './routines.js';
 import { serverSchema } from './server.js';
@@ -198,9 +199,20 @@ export const configSchema = z
     routines: routinesSchema,
     /** the public status page at /status: its title and the groups of checks it shows */
     status_page: statusPageSchema,
+    /** people, on-call schedules and escalation policies a route's receiver may name */
+    oncall: oncallSchema,
   })
   .superRefine((config, ctx) => {
-    checkNotify(config, ctx);
+    checkNotify(
+      config,
+      ctx,
+      config.oncall.policies.map((p) => p.name),
+    );
+    checkOncall(
+      { ...config.oncall, hasRouteTree: config.route !== undefined },
+      new Map(config.notify.map((c) => [c.name, channelOf(c)])),
+      ctx,
+    );
     checkRoutines(config, ctx);
     checkStatusPage(config, ctx);
     checkChanges(

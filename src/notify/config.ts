@@ -129,7 +129,12 @@ export type NotifyInput = z.output<typeof notifyObject>;
 export type ChannelInput = z.output<typeof channelSchema>;
 
 /** Cross-field rules, reported at the offending key: called from the config schema's superRefine. */
-export function checkNotify(config: NotifyInput, ctx: z.RefinementCtx): void {
+export function checkNotify(
+  config: NotifyInput,
+  ctx: z.RefinementCtx,
+  /** escalation policies under oncall:, which a route may name as its receiver too */
+  policies: readonly string[] = [],
+): void {
   const names = new Map<string, number>();
   config.notify.forEach((c, i) => {
     const kinds = providerNames.filter((p) => c[p] !== undefined);
@@ -158,11 +163,11 @@ export function checkNotify(config: NotifyInput, ctx: z.RefinementCtx): void {
       });
   });
   const walk = (r: RouteInput, path: (string | number)[]) => {
-    if (r.receiver !== undefined && !names.has(r.receiver))
+    if (r.receiver !== undefined && !names.has(r.receiver) && !policies.includes(r.receiver))
       ctx.addIssue({
         code: 'custom',
         path: [...path, 'receiver'],
-        message: `no channel named "${r.receiver}"`,
+        message: `no channel or escalation policy named "${r.receiver}"`,
         params: { hint: `channels: ${[...names.keys()].join(', ') || 'none (add one under notify:)'}` },
       });
     r.routes?.forEach((child, i) => {
@@ -215,24 +220,31 @@ export interface CompiledNotify {
   inhibit: InhibitRule[];
 }
 
+/** One channel of `notify:`, or undefined when it names no provider (a config error). */
+export function channelOf(c: ChannelInput): Channel | undefined {
+  const provider = providerNames.find((p) => c[p] !== undefined);
+  return provider === undefined
+    ? undefined
+    : {
+        name: c.name,
+        provider,
+        spec: c[provider],
+        sendResolved: c.send_resolved,
+        templates: { title: c.title, body: c.body },
+      };
+}
+
 /** Alertmanager's defaults. */
 const defaults = { groupWaitMs: 30_000, groupIntervalMs: 5 * 60_000, repeatIntervalMs: 4 * 3_600_000 };
 
 /** The channels and one route tree, whichever form the config used. */
 export function compileNotify(config: NotifyInput): CompiledNotify {
   const channels = new Map<string, Channel>();
-  for (const c of config.notify) {
-    const provider = providerNames.find((p) => c[p] !== undefined)!;
-    channels.set(c.name, {
-      name: c.name,
-      provider,
-      spec: c[provider],
-      sendResolved: c.send_resolved,
-      templates: { title: c.title, body: c.body },
-    });
-  }
+  for (const c of config.notify) channels.set(c.name, channelOf(c)!);
   const leaf = (receiver: string | undefined, t: Partial<Record<keyof typeof defaults, number>>) => {
-    const p = receiver ? providers[channels.get(receiver)!.provider].defaults : undefined;
+    // a receiver that is an escalation policy (oncall.policies) takes the defaults
+    const channel = receiver ? channels.get(receiver) : undefined;
+    const p = channel ? providers[channel.provider].defaults : undefined;
     return {
       groupWaitMs: t.groupWaitMs ?? p?.groupWaitMs ?? defaults.groupWaitMs,
       groupIntervalMs: t.groupIntervalMs ?? p?.groupIntervalMs ?? defaults.groupIntervalMs,

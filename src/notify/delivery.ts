@@ -65,6 +65,7 @@ export class DeliveryWorkers {
   #fetching = false;
   #dirty = false;
   #timer?: TimerHandle;
+  #timerAt = Number.POSITIVE_INFINITY;
   #stopped = true;
   #idle: Array<() => void> = [];
   readonly #random: () => number;
@@ -75,6 +76,25 @@ export class DeliveryWorkers {
 
   get #node(): string {
     return this.opts.node ?? 'local';
+  }
+
+  /** A kick at `at`, unless one is armed sooner; never later than the poll interval. */
+  #wake(at: number): void {
+    const now = this.opts.clock.now();
+    const ms = Math.max(0, Math.min(at - now, this.opts.settings().pollIntervalMs ?? defaultPollMs));
+    if (this.#timer && this.#timerAt <= now + ms) return;
+    this.#armKick(ms);
+  }
+
+  /** The one wake-up timer of the workers, replacing any other. */
+  #armKick(ms: number): void {
+    this.#timer?.cancel();
+    this.#timerAt = this.opts.clock.now() + ms;
+    this.#timer = this.opts.clock.setTimer(ms, () => {
+      this.#timer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.kick();
+    });
   }
 
   #claimMs(): number {
@@ -142,9 +162,7 @@ export class DeliveryWorkers {
         if (this.opts.canSend?.() === false) {
           // Fenced: claim nothing until membership is renewed; look again after the poll interval.
           this.#timer?.cancel();
-          this.#timer = this.opts.clock.setTimer(this.opts.settings().pollIntervalMs ?? defaultPollMs, () =>
-            this.kick(),
-          );
+          this.#armKick(this.opts.settings().pollIntervalMs ?? defaultPollMs);
           break;
         }
         const rows = await this.opts.repo.claim(this.#node, now, want, this.#claimMs());
@@ -156,7 +174,7 @@ export class DeliveryWorkers {
         this.opts.onError?.(e);
         this.#timer?.cancel();
         // The store failed: look again in a second (a retry's backoff).
-        this.#timer = this.opts.clock.setTimer(1000, () => this.kick());
+        this.#armKick(1000);
       } finally {
         this.#fetching = false;
       }
@@ -172,7 +190,7 @@ export class DeliveryWorkers {
     const idlePollMs = this.opts.settings().pollIntervalMs ?? defaultPollMs;
     if (next === undefined) {
       // Another process (the CLI, another node) may queue work: look again now and then.
-      this.#timer = this.opts.clock.setTimer(idlePollMs, () => this.kick());
+      this.#armKick(idlePollMs);
       return;
     }
     if (next <= now) {
@@ -181,7 +199,7 @@ export class DeliveryWorkers {
       return;
     }
     // A wait for the next retry that falls due, never longer than the poll interval.
-    this.#timer = this.opts.clock.setTimer(Math.min(next - now, idlePollMs), () => this.kick());
+    this.#armKick(Math.min(next - now, idlePollMs));
   }
 
   #start(row: OutboxRow): void {
@@ -191,8 +209,11 @@ export class DeliveryWorkers {
     if (
       this.opts.canSend?.() === false ||
       (row.claimedUntil !== null && now + this.opts.settings().timeoutMs >= row.claimedUntil)
-    )
+    ) {
+      // Look again when the claim has ended (or at the poll interval): it is claimed and sent then.
+      this.#wake(row.claimedUntil ?? now);
       return;
+    }
     const ctl = new AbortController();
     this.#inFlight.set(row.id, ctl);
     void this.#deliver(row, ctl.signal).finally(() => {

@@ -52,6 +52,13 @@ export interface Announcement {
   text: string;
   html?: string;
   link?: string;
+  /**
+   * One subscriber instead of the channel's own recipients: e-mail addresses for an e-mail
+   * channel, a URL for a webhook channel (which then sends none of the channel's headers)
+   */
+  to?: string[];
+  /** extra e-mail headers, e.g. List-Unsubscribe */
+  headers?: Record<string, string>;
 }
 
 export interface Delivery {

@@ -18,6 +18,7 @@ export type JobKind =
   | 'retention'
   | 'changes'
   | 'gauges'
+  | 'escalation'
   /** a probe agent's own work: fetching its checks, pushing its results */
   | 'probe';
 
@@ -48,6 +49,7 @@ const scopeOfKind: Record<JobKind, JobScope> = {
   retention: 'once',
   changes: 'once',
   gauges: 'local',
+  escalation: 'once',
   // an agent has no cluster: it runs its own fetch and push
   probe: 'local',
 };

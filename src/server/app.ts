@@ -4,6 +4,7 @@ import { VigilError } from '../errors.js';
 import { registerAuth } from './auth.js';
 import { closeSilentConnections } from './connections.js';
 import type { AppDeps } from './deps.js';
+import { ackRoutes } from './routes/ack.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertsReceiveRoutes } from './routes/alerts-receive.js';
 import { backupRoutes } from './routes/backups.js';
@@ -19,11 +20,13 @@ import { jobRoutes } from './routes/jobs.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notifyRoutes } from './routes/notify.js';
+import { oncallRoutes } from './routes/oncall.js';
 import { overviewRoutes } from './routes/overview.js';
 import { probeRoutes } from './routes/probes.js';
 import { queryRoutes } from './routes/query.js';
 import { routineRoutes } from './routes/routines.js';
 import { statusRoutes } from './routes/status.js';
+import { statusOperatorRoutes, statusPublicRoutes } from './routes/status-comms.js';
 import { webRoutes } from './routes/web.js';
 import { tlsOptions } from './tls.js';
 
@@ -108,6 +111,10 @@ export function buildApp(
   app.register(statusRoutes(deps), { prefix: '/api/v1' });
   app.register(jobRoutes(deps), { prefix: '/api/v1' });
   app.register(clusterRoutes(deps), { prefix: '/api/v1' });
+  app.register(oncallRoutes(deps), { prefix: '/api/v1' });
+  app.register(ackRoutes(deps));
+  app.register(statusOperatorRoutes(deps), { prefix: '/api/v1' });
+  app.register(statusPublicRoutes(deps));
   app.register(webRoutes(deps));
   return app;
 }

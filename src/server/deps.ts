@@ -5,6 +5,7 @@ import type { Scrubber } from '../config/redact.js';
 import type { Clock } from '../core/clock.js';
 import type { Queryable } from '../metrics/types.js';
 import type { JobStatus } from '../scheduler/job-runner.js';
+import type { EscalationService } from '../services/escalations.js';
 import type { EventHub } from '../services/events.js';
 import type { ExternalAlerts } from '../services/external-alerts.js';
 import type { Monitor } from '../services/monitor.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   writes?(): WriteFailure | undefined;
   /** alerts posted in by another Prometheus or Alertmanager; absent: refused with 503 */
   externalAlerts?: ExternalAlerts;
+  /** acknowledgement links from pages (`/ack/<token>`); absent: those links answer 404 */
+  acks?: Pick<EscalationService, 'inspect' | 'acknowledge'>;
   /** checks run from several locations: agents, their results, verdicts; absent: the probe API answers 404 */
   probes?: ProbeService;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */

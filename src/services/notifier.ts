@@ -15,6 +15,7 @@ import type { NotifyAlert } from '../notify/types.js';
 import type { IncidentsRepo } from '../store/incidents.js';
 import type { LogEntry, NotificationsRepo, OutboxRow } from '../store/notifications.js';
 import { type Silence, type SilencesRepo, silenceState } from '../store/silences.js';
+import type { PageMessage } from './escalations.js';
 import { externalGroup } from './external-alerts.js';
 
 export interface NotifierSettings {
@@ -49,6 +50,8 @@ export interface NotifierDeps {
   /** in a cluster: this node's name as the outbox's claimer, and whether it may send now */
   node?: string;
   canSend?(): boolean;
+  /** a route whose receiver is an escalation policy: page it for these incidents */
+  escalate?(policy: string, incidents: number[], message: PageMessage): Promise<void>;
 }
 
 /** Vigil's own alert when a channel dead-letters a notification. */
@@ -334,7 +337,7 @@ export class Notifier {
     const settings = this.deps.settings();
     const receiver = g.route.receiver!;
     const channel = settings.notify.channels.get(receiver);
-    if (!channel) return;
+    if (!channel) return this.#escalate(g, alerts, receiver);
     const now = this.deps.clock.now();
     await this.refreshSilences();
     const key = logKey(receiver, g.key);
@@ -390,6 +393,34 @@ export class Notifier {
     await this.deps.notifications.flush({ alerts, forget: [], log, notification });
     this.#log.set(key, log);
     if (notification) this.workers.kick();
+  }
+
+  /**
+   * The receiver is an escalation policy: its firing alerts' incidents are escalated (once each;
+   * the escalation, not the group's repeat interval, decides who is paged again and when).
+   */
+  async #escalate(g: AggregationGroup, alerts: NotifyAlert[], policy: string): Promise<void> {
+    if (!this.deps.escalate) return;
+    const now = this.deps.clock.now();
+    await this.refreshSilences();
+    const firing = alerts.filter((a) => a.endsAt === undefined && !this.mutedBy(a, now));
+    if (!firing.length) return;
+    await this.incidents.settled();
+    const ids = [...new Set(firing.flatMap((a) => this.incidents.incidentOf(a.fingerprint) ?? []))];
+    if (!ids.length) {
+      // once per policy, as for unrouted alerts: the group flushes again every group_interval
+      if (!this.#unroutedSeen.has(`policy:${policy}`)) {
+        this.#unroutedSeen.add(`policy:${policy}`);
+        this.deps.log.warn(
+          { policy },
+          'alerts routed to an escalation policy opened no incident; nobody is paged',
+        );
+      }
+      return;
+    }
+    const data = notificationData(policy, g, firing, this.deps.settings().externalUrl);
+    const r = render(data, {});
+    await this.deps.escalate(policy, ids, { title: r.title, body: r.body, data });
   }
 
   /** Alertmanager's rule for whether a group flush is news to this receiver. */

@@ -27,7 +27,9 @@ export interface IncidentEvent {
     | 'notified'
     | 'notify_failed'
     | 'acknowledged'
-    | 'resolved';
+    | 'resolved'
+    /** a step of an escalation policy: who was paged, or why it stopped */
+    | 'escalation';
   text: string;
   actor: string | null;
 }

@@ -12,6 +12,7 @@ import { clusterRepo } from './cluster.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import { postgresDialect } from './dialects/postgres.js';
 import { sqliteDialect } from './dialects/sqlite.js';
+import { escalationsRepo } from './escalations.js';
 import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
 import { incidentsRepo } from './incidents.js';
@@ -24,6 +25,7 @@ import { rollupsRepo } from './rollups.js';
 import { routinesRepo } from './routines.js';
 import { samplesRepo, type TimedSample } from './samples.js';
 import { silencesRepo } from './silences.js';
+import { statusRepo } from './status.js';
 import type { Tables } from './tables.js';
 
 export interface RetentionPolicy {
@@ -75,6 +77,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const sessions = sessionsRepo(db);
   const jobs = jobsRepo(db);
   const cluster = clusterRepo(db);
+  const escalations = escalationsRepo(db);
+  const status = statusRepo(db);
   const probes = probesRepo(db, dialect);
 
   return {
@@ -106,6 +110,10 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     jobs,
     /** nodes, leases and claims of several daemons on one database */
     cluster,
+    /** escalations under way and the keys that sign acknowledgement links */
+    escalations,
+    /** the status page's incidents and updates as operators post them, and its subscribers */
+    status,
     /** probe agents and the results of checks run from several locations */
     probes,
 

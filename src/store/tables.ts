@@ -143,6 +143,50 @@ export interface Tables {
     resolved_at: number | null;
     resolved_by: string | null;
   };
+  escalations: {
+    id: Generated<number>;
+    incident_id: number;
+    policy: string;
+    /** active | acknowledged | resolved | exhausted */
+    state: string;
+    round: number;
+    step: number;
+    next_at: number;
+    started_at: number;
+    updated_at: number;
+    /** JSON: title, body, data */
+    message: string;
+  };
+  signing_keys: {
+    name: string;
+    secret: string;
+    created_at: number;
+  };
+  status_incidents: {
+    id: Generated<number>;
+    title: string;
+    status: string;
+    impact: string;
+    components: string;
+    created_at: number;
+    updated_at: number;
+    resolved_at: number | null;
+  };
+  status_updates: {
+    id: Generated<number>;
+    incident_id: number;
+    status: string;
+    body: string;
+    at: number;
+    author: string;
+  };
+  subscribers: {
+    id: string;
+    kind: string;
+    address: string;
+    created_at: number;
+    confirmed_at: number | null;
+  };
   incident_events: {
     id: Generated<number>;
     incident_id: number;

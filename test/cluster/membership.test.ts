@@ -146,6 +146,21 @@ describe.skipIf(!postgres)('cluster membership on PostgreSQL (fake clock, real d
     await Promise.all([a.leave(), b.leave(), c.leave()]);
   });
 
+  it("the survivors take all of a dead node's shards in the round after its leases expire, even racing each other", async () => {
+    const [a, b, c] = [node('a6'), node('b6'), node('c6')];
+    for (const m of [a, b, c]) await m.join();
+    for (const m of [a, b, c, a, b, c]) await m.renewNow();
+    expect([held(a), held(b), held(c)].sort()).toEqual([10, 11, 11]);
+    // c dies; a and b renew together at the moment its leases have expired.
+    await clock.advance(ttl / 3);
+    await Promise.all([a.renewNow(), b.renewNow()]);
+    await clock.advance(ttl - ttl / 3);
+    await Promise.all([a.renewNow(), b.renewNow()]);
+    expect(held(a) + held(b)).toBe(shards);
+    await a.leave();
+    await b.leave();
+  });
+
   it('leaving gives every lease back at once', async () => {
     const a = node('a5');
     const b = node('b5');

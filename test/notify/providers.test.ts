@@ -133,7 +133,7 @@ describe('notification config', () => {
       problems(
         'notify:\n  - name: x\n    webhook: { url: "http://h" }\nroute:\n  receiver: x\n  routes:\n    - receiver: nobody\n',
       ).join('\n'),
-    ).toMatch(/vigil.yaml:7:\d+ route.routes\[0\].receiver: no channel named "nobody"/);
+    ).toMatch(/vigil.yaml:7:\d+ route.routes\[0\].receiver: no channel or escalation policy named "nobody"/);
     expect(
       problems('notify:\n  - name: x\n    title: "{% if %}"\n    webhook: { url: "http://h" }\n').join('\n'),
     ).toMatch(/vigil.yaml:3:\d+ .*template does not parse/);

@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/alerts';
 import { IncidentPage, IncidentsPage } from './pages/incidents';
 import { JobsPage } from './pages/jobs';
 import { LoginPage } from './pages/login';
+import { OncallPage } from './pages/oncall';
 import { OverviewPage } from './pages/overview';
 import { RoutineRunPage, RoutinesPage } from './pages/routines';
 import { SilencesPage } from './pages/silences';
@@ -38,6 +39,7 @@ const nav = [
   ['/', 'Overview'],
   ['/alerts', 'Alerts'],
   ['/incidents', 'Incidents'],
+  ['/oncall', 'On call'],
   ['/silences', 'Silences'],
   ['/routines', 'Routines'],
   ['/jobs', 'Jobs'],
@@ -99,6 +101,7 @@ function App() {
   else if (path === '/silences') page = <SilencesPage canOperate={canOperate} />;
   else if (path === '/routines') page = <RoutinesPage />;
   else if (path === '/jobs') page = <JobsPage />;
+  else if (path === '/oncall') page = <OncallPage />;
   else if (run) page = <RoutineRunPage id={decodeURIComponent(run[1]!)} canOperate={canOperate} />;
 
   return (

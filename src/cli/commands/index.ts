@@ -13,12 +13,14 @@ import { registerLogs } from './logs.js';
 import { registerMaintenance } from './maintenance.js';
 import { registerNotifications } from './notifications.js';
 import { registerNotify } from './notify.js';
+import { registerOncall } from './oncall.js';
 import { registerProbe } from './probe.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
 import { registerRoutine } from './routine.js';
 import { registerSchema } from './schema.js';
 import { registerSilence } from './silence.js';
+import { registerSubscribers } from './subscribers.js';
 import { registerTest } from './test.js';
 import { registerToken } from './token.js';
 import { registerUp } from './up.js';
@@ -35,6 +37,8 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerNotifications,
   registerSilence,
   registerIncident,
+  registerOncall,
+  registerSubscribers,
   registerTest,
   registerBackup,
   registerInit,

@@ -45,13 +45,13 @@ async function mail(s: Spec, d: Delivery): Promise<void> {
   try {
     await transport.sendMail({
       from: s.from,
-      to: [s.to].flat(),
+      to: a?.to?.length ? a.to : [s.to].flat(),
       subject: d.payload.title,
       text: a ? a.text + (a.link ? `\n\n${a.link}` : '') : d.payload.body,
       html: a?.html ?? html(d.payload.title, a ? a.text : d.payload.body),
       // The same Message-ID on every attempt lets mail systems drop a re-delivered copy.
       messageId: `<${d.idempotencyKey}@vigil>`,
-      headers: a ? { 'X-Vigil-Kind': a.kind } : { 'X-Vigil-Status': d.payload.data.status },
+      headers: a ? { ...a.headers, 'X-Vigil-Kind': a.kind } : { 'X-Vigil-Status': d.payload.data.status },
     });
   } catch (e) {
     const err = e as Error & { responseCode?: number; code?: string };

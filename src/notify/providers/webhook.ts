@@ -38,8 +38,10 @@ export const webhookProvider: Provider<Spec> = {
 /** An announcement is its own small JSON document: receivers tell it from alerts by `kind`. */
 async function announce(s: Spec, d: Delivery): Promise<void> {
   const a = d.payload.announcement!;
+  // A subscriber's own URL gets none of the channel's headers: they may carry its credentials.
+  const own = a.to?.[0];
   await postJson(
-    s.url,
+    own ?? s.url,
     {
       kind: 'announcement',
       type: a.kind,
@@ -51,7 +53,7 @@ async function announce(s: Spec, d: Delivery): Promise<void> {
     {
       signal: d.signal,
       timeoutMs: d.timeoutMs,
-      headers: { ...s.headers, 'idempotency-key': d.idempotencyKey },
+      headers: { ...(own ? {} : s.headers), 'idempotency-key': d.idempotencyKey },
     },
   );
 }

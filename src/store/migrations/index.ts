@@ -10,6 +10,7 @@ import * as m007 from './007-changes.js';
 import * as m008 from './008-routines.js';
 import * as m009 from './009-jobs.js';
 import * as m010 from './010-cluster.js';
+import * as m011 from './011-oncall.js';
 import * as m012 from './012-probes.js';
 
 interface DialectMigration {
@@ -28,6 +29,7 @@ const migrations: Record<string, DialectMigration> = {
   '008-routines': m008,
   '009-jobs': m009,
   '010-cluster': m010,
+  '011-oncall': m011,
   '012-probes': m012,
 };
 

@@ -15,6 +15,49 @@ interface StatusPage {
     checks: { name: string; state: string; uptime: number | null; days: (number | null)[] }[];
   }[];
   maintenance?: { name: string; title: string; starts_at: string; ends_at: string; in_progress: boolean }[];
+  incidents?: {
+    id: number;
+    title: string;
+    status: string;
+    impact: string;
+    components: string[];
+    resolved_at: string | null;
+    updates: { id: number; status: string; body: string; at: string }[];
+  }[];
+}
+
+/** Sign up for updates by e-mail: the address gets a confirmation link first (double opt-in). */
+function Subscribe() {
+  const [email, setEmail] = useState('');
+  const [said, setSaid] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const r = await fetch('/status/subscribe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    const body = (await r.json().catch(() => ({}))) as { message?: string; error?: { message?: string } };
+    setSaid(
+      r.ok
+        ? 'Check your inbox: follow the link we sent to confirm.'
+        : (body.error?.message ?? 'Not subscribed'),
+    );
+  };
+  return (
+    <section aria-labelledby="subscribe" class="card">
+      <h2 id="subscribe">Get updates</h2>
+      <form onSubmit={submit}>
+        <label>
+          E-mail{' '}
+          <input type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>{' '}
+        <button type="submit">Subscribe</button> <a href="/status/feed.atom">Atom feed</a> ·{' '}
+        <a href="/status/feed.rss">RSS</a>
+      </form>
+      {said && <p role="status">{said}</p>}
+    </section>
+  );
 }
 
 const headline: Record<string, string> = {
@@ -78,6 +121,22 @@ export function StatusPublicPage() {
           </ul>
         </section>
       ) : null}
+      {page.incidents?.map((i) => (
+        <section key={i.id} aria-labelledby={`i-${i.id}`} class="card" data-testid="status-incident">
+          <h2 id={`i-${i.id}`}>
+            {i.title} <small>({i.status})</small>
+          </h2>
+          {i.components.length > 0 && <p class="hint">Affects {i.components.join(', ')}</p>}
+          <ol class="status-updates">
+            {i.updates.map((u) => (
+              <li key={u.id} id={`update-${u.id}`}>
+                <strong>{u.status[0]!.toUpperCase() + u.status.slice(1)}</strong>: {u.body}{' '}
+                <time dateTime={u.at}>{new Date(u.at).toLocaleString()}</time>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ))}
       {page.groups.map((g) => (
         <section key={g.name} aria-labelledby={`g-${g.name}`} class="card">
           <h2 id={`g-${g.name}`}>
@@ -101,6 +160,7 @@ export function StatusPublicPage() {
           </ul>
         </section>
       ))}
+      <Subscribe />
       <p class="hint">Updated {new Date(page.generatedAt).toLocaleString()}.</p>
     </main>
   );
