@@ -3,6 +3,7 @@ import { globSync, isDynamicPattern } from 'tinyglobby';
 import { z } from 'zod';
 import { size } from '../config/types.js';
 import { type FollowState, follow } from '../logs/follow.js';
+import { elasticsearchSchema, firstWindow, lokiSchema, remoteSource, runRemoteLog } from './log-remote.js';
 import type { CheckKind, Sample } from './types.js';
 
 const regex = z.string().transform((text, ctx) => {
@@ -18,26 +19,46 @@ const regex = z.string().transform((text, ctx) => {
   }
 });
 
-const schema = z.strictObject({
-  /** a file or a glob: /var/log/app/*.log */
-  path: z.string().min(1),
-  /** lines that count as errors; shorthand for levels.error */
-  match: regex.optional(),
-  /** patterns per level, instead of the level words (ERROR, FATAL, WARN) and JSON logs' `level` */
-  levels: z
-    .strictObject({ fatal: regex.optional(), error: regex.optional(), warn: regex.optional() })
-    .optional(),
-  /** a line that starts a record, e.g. "^\\d{4}-": other lines (stack traces) fold into the record before */
-  start: regex.optional(),
-  /** a longer record is cut and counted once */
-  max_record: size().prefault('64KiB'),
-  /** bytes read per file per run; the rest waits for the next run */
-  max_read: size().prefault('256MiB'),
-  /** where to begin the first time a file is seen: its end (new lines only) or its beginning */
-  from: z.enum(['end', 'start']).default('end'),
-  /** no matching file is fine (the app has not started yet) */
-  missing_ok: z.boolean().default(false),
-});
+const schema = z
+  .strictObject({
+    /** a file or a glob: /var/log/app/*.log (or one of loki, elasticsearch) */
+    path: z.string().min(1).optional(),
+    /** central logs in Grafana Loki instead of files */
+    loki: lokiSchema.optional(),
+    /** central logs in Elasticsearch/OpenSearch instead of files */
+    elasticsearch: elasticsearchSchema.optional(),
+    /** loki/elasticsearch: how far back the first run looks (later runs read since the previous one) */
+    first_window: firstWindow,
+    /** lines that count as errors; shorthand for levels.error */
+    match: regex.optional(),
+    /** patterns per level, instead of the level words (ERROR, FATAL, WARN) and JSON logs' `level` */
+    levels: z
+      .strictObject({ fatal: regex.optional(), error: regex.optional(), warn: regex.optional() })
+      .optional(),
+    /** a line that starts a record, e.g. "^\\d{4}-": other lines (stack traces) fold into the record before */
+    start: regex.optional(),
+    /** a longer record is cut and counted once */
+    max_record: size().prefault('64KiB'),
+    /** bytes read per file per run; the rest waits for the next run */
+    max_read: size().prefault('256MiB'),
+    /** where to begin the first time a file is seen: its end (new lines only) or its beginning */
+    from: z.enum(['end', 'start']).default('end'),
+    /** no matching file is fine (the app has not started yet) */
+    missing_ok: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    const given = [s.path, s.loki, s.elasticsearch].filter((x) => x !== undefined).length;
+    if (given !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: given
+          ? 'give only one of path, loki and elasticsearch'
+          : 'a log check needs path, loki or elasticsearch',
+        params: {
+          hint: 'path: /var/log/app/*.log, or loki: { url, query }, or elasticsearch: { url, index }',
+        },
+      });
+  });
 
 export type LogSpec = z.output<typeof schema>;
 
@@ -55,8 +76,10 @@ const levelOrder = ['fatal', 'error', 'warn'] as const;
 export const logCheck: CheckKind<LogSpec> = {
   schema,
   series: ['error_rate', 'log_lines_total', 'log_matches_total'],
-  target: (spec) => spec.path,
+  target: (spec) =>
+    spec.path ?? (spec.loki ? `loki ${spec.loki.query}` : `elasticsearch ${spec.elasticsearch?.index}`),
   async run(spec, ctx) {
+    if (spec.path === undefined) return runRemoteLog(remoteSource(spec), spec.first_window, ctx);
     const files = isDynamicPattern(spec.path)
       ? globSync(spec.path, { absolute: true, onlyFiles: true }).sort()
       : [path.resolve(spec.path)];

@@ -1,6 +1,7 @@
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
 import { dockerCheck } from './docker.js';
+import { driftCheck } from './drift.js';
 import { externalCheck } from './external.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
@@ -35,6 +36,7 @@ export const checkKinds = {
   kubernetes: kubernetesCheck,
   log: logCheck,
   journal: journalCheck,
+  drift: driftCheck,
   external: externalCheck,
 } satisfies Record<string, CheckKind<any>>;
 

@@ -15,6 +15,10 @@ export interface LogsScanOptions {
   /** read the systemd journal instead of files */
   journal?: boolean;
   unit?: string;
+  loki?: string;
+  elasticsearch?: string;
+  index?: string;
+  query?: string;
 }
 
 /**
@@ -28,6 +32,7 @@ export async function logsScanCommand(
   now = Date.now(),
 ): Promise<number> {
   if (opts.journal || opts.unit) return journalScan(io, paths, opts, now);
+  if (opts.loki || opts.elasticsearch) return remoteScan(io, paths, opts, now);
   if (!paths.length) paths = await configuredLogs(io, opts.config);
   if (!paths.length) {
     throw new VigilError('USAGE', 'no log files given, and none under logs: in the config', {
@@ -80,6 +85,48 @@ async function journalScan(io: Io, paths: string[], opts: LogsScanOptions, now: 
     top: Number.isInteger(top) && top >= 0 ? top : 10,
     levels: opts.levels?.split(',').map((l) => l.trim().toLowerCase()),
   });
+  if (opts.json) io.out(JSON.stringify(toJson(report), null, 2));
+  else printReport(io, report);
+  return 0;
+}
+
+/** `vigil logs scan --loki <url> --query '{app="shop"}'` or `--elasticsearch <url> --index logs-*`. */
+async function remoteScan(io: Io, paths: string[], opts: LogsScanOptions, now: number): Promise<number> {
+  if (paths.length || (opts.loki && opts.elasticsearch))
+    throw new VigilError('USAGE', 'give one source: files, --journal, --loki or --elasticsearch', {
+      hint: 'vigil logs scan --loki http://loki:3100 --query \'{app="shop"}\' --since 24h',
+    });
+  if (opts.loki && !opts.query)
+    throw new VigilError('USAGE', '--loki needs --query, a LogQL selector', {
+      hint: '--query \'{app="shop"}\'',
+    });
+  if (opts.elasticsearch && !opts.index)
+    throw new VigilError('USAGE', '--elasticsearch needs --index', { hint: '--index logs-*' });
+  const top = Number(opts.top ?? 10);
+  const { scanRemote, RemoteLogError } = await import('../logs/scan-remote.js');
+  const source = opts.loki
+    ? { kind: 'loki' as const, url: opts.loki, query: opts.query! }
+    : {
+        kind: 'elasticsearch' as const,
+        url: opts.elasticsearch!,
+        index: opts.index!,
+        ...(opts.query ? { query: opts.query } : {}),
+      };
+  let report: ScanReport;
+  try {
+    report = await scanRemote(source, {
+      since: parseSince(opts.since ?? '24h', now),
+      now,
+      top: Number.isInteger(top) && top >= 0 ? top : 10,
+      ...(opts.levels ? { levels: opts.levels.split(',').map((l) => l.trim().toLowerCase()) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof RemoteLogError)
+      throw new VigilError('LOG_UNREADABLE', e.message, {
+        hint: 'check the URL and that the server answers',
+      });
+    throw e;
+  }
   if (opts.json) io.out(JSON.stringify(toJson(report), null, 2));
   else printReport(io, report);
   return 0;

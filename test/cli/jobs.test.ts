@@ -36,11 +36,12 @@ describe('vigil jobs', () => {
         'routine:weekly': ['routine', '0 9 * * 1', 'UTC', 'run-once', '2026-12-07T09:00:00.000Z'],
         'routine:monthly': ['routine', '0 10 1 * *', 'UTC', 'run-once', '2027-01-01T10:00:00.000Z'],
         'check:vigil': ['check', 'every 15s', null, 'skip', expect.any(String)],
+        'check:infra': ['check', '0 8 * * 1', 'UTC', 'skip', '2026-12-07T08:00:00.000Z'],
         'rules:alerts': ['rule-group', 'every 30s', null, 'skip', expect.any(String)],
         'retention:store': ['retention', 'every 10m', null, 'skip', expect.any(String)],
         'rotation:logs': ['rotation', 'every 5m', null, 'skip', expect.any(String)],
       });
-      expect(views).toHaveLength(18);
+      expect(views).toHaveLength(19);
       for (const v of views)
         expect(Date.parse(v.next_run_at!)).toBeGreaterThanOrEqual(Date.parse('2026-12-05T18:00:00Z'));
     } finally {

@@ -25,12 +25,19 @@ describe('vigil report weekly on the example config', () => {
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the week: what needs a look first, then each section with its numbers', async () => {
+  // the updates step asks the real apt-get, twice: seconds each on a busy machine
+  it('prints the week: what needs a look first, then each section with its numbers', {
+    timeout: 90_000,
+  }, async () => {
     const c = captureIo(dir, env);
     expect(await main(['node', 'vigil', 'report', 'weekly', '--config', config], c.io)).toBe(0);
     const out = c.stdout();
     if (process.env.VIGIL_REPORT_OUT) writeFileSync(process.env.VIGIL_REPORT_OUT, out);
-    expect(out).toMatch(/^# Vigil weekly report, .* UTC – .* UTC: needs attention/);
+    // The reviews' steps get no fixture data here (no lockfile, advisory or billing export beside
+    // the example), so they fail and say why; test/routines/reviews-weekly.test.ts gives them theirs.
+    expect(out).toMatch(/^# Vigil weekly report, .* UTC – .* UTC: failed/);
+    expect(out).toMatch(/- Vulnerabilities: scan incomplete: \.: no lockfile found in this folder/);
+    expect(out).toMatch(/- Costs: .*1 billing export not read: billing: no such file or folder/);
     expect(out).toContain('**Needs a look**');
     expect(out).toContain('- Capacity: 1 resource reaches its limit within 30 days');
     expect(out).toContain('disk_usage /var on host full in 12 days');

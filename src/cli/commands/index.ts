@@ -17,6 +17,7 @@ import { registerOncall } from './oncall.js';
 import { registerProbe } from './probe.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
+import { registerReviews } from './reviews.js';
 import { registerRoutine } from './routine.js';
 import { registerSchema } from './schema.js';
 import { registerSilence } from './silence.js';
@@ -54,5 +55,6 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerCluster,
   registerNotify,
   registerRestoreStore,
+  registerReviews,
   registerProbe,
 ];

@@ -21,6 +21,10 @@ export function registerLogs(program: Command, { io, configOption, done }: CliCo
     .option('--top <n>', 'how many messages to list', '10')
     .option('--journal', 'read the systemd journal (journalctl) instead of files')
     .option('--unit <unit>', 'with --journal: one systemd unit, e.g. app.service')
+    .option('--loki <url>', 'read Grafana Loki instead of files, with --query \'{app="shop"}\'')
+    .option('--elasticsearch <url>', 'read Elasticsearch/OpenSearch instead of files, with --index logs-*')
+    .option('--index <pattern>', 'with --elasticsearch: the index or pattern')
+    .option('--query <query>', 'with --loki: a LogQL selector; with --elasticsearch: a Lucene query string')
     .option('--json', 'machine-readable output')
     .action(async (paths: string[], o) => {
       done(await (await import('../logs-scan.js')).logsScanCommand(io, paths, o));
