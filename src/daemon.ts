@@ -25,6 +25,7 @@ import { Monitor } from './services/monitor.js';
 import { Notifier } from './services/notifier.js';
 import { notifierSettings } from './services/notify-settings.js';
 import { ownMetrics } from './services/own-metrics.js';
+import { ProbeService } from './services/probes.js';
 import { RoutineScheduler, routineGaugeRows } from './services/routines.js';
 import { RuleService } from './services/rules.js';
 import { loadSetup } from './services/setup.js';
@@ -137,8 +138,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onIncidentChange: () => events.publish({ type: 'incident', at: clock.now() }),
     log,
   });
+  const probes = new ProbeService({
+    clock,
+    runner,
+    probes: store.probes,
+    checks: () => loaded.config.checks,
+    recordSamples: (samples) => buffer.addSamples(samples),
+    onError: (what, e) => log.error({ err: describe(e) }, what),
+  });
   const m = new Monitor({
     runner,
+    locations: probes,
     clock,
     heartbeats: store.heartbeats,
     state: store.state,
@@ -277,6 +287,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     events,
     scrubber,
     writes: () => buffer.failure,
+    probes,
     externalAlerts,
     cluster: cluster.membership,
     // dist/daemon.js → dist/web, where `npm run build` puts the dashboard
@@ -318,6 +329,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   maintenance.start(loaded.config.maintenance);
   routines.start(loaded.config.routines);
   escalations.start();
+  probes.reload();
   runner.set(
     'housekeeping',
     housekeepingJobs({
@@ -369,6 +381,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       backups.reload(next.config.backups.jobs);
       maintenance.reload(next.config.maintenance);
       routines.reload(next.config.routines);
+      probes.reload();
       log.info({ checks: next.config.checks.length, ruleGroups: groups.length }, 'configuration reloaded');
     },
     stop(deadlineMs = 10_000) {

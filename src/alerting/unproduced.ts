@@ -18,6 +18,13 @@ const everyCheck = ['up', 'check_duration_seconds'];
 /** What Vigil records about itself (backups, maintenance, routines, its own health) and about alerts. */
 const ownPrefixes = ['vigil_', 'backup_', 'maintenance_', 'routine_', 'change_'];
 const ownNames = ['ALERTS', 'ALERTS_FOR_STATE'];
+const locationSeries = [
+  'location_up',
+  'check_locations_failing',
+  'check_locations_unknown',
+  'check_quorum',
+  'probe_missing',
+];
 
 /**
  * Rules that select a series no configured check, scrape, recording rule or Vigil itself
@@ -30,6 +37,8 @@ export function unproducedSeries(config: VigilConfig, groups: readonly RuleGroup
   if ([...kinds].some((k) => checkKinds[k].series === undefined)) return [];
   const produced = new Set(everyCheck);
   for (const k of kinds) for (const n of checkKinds[k].series ?? []) produced.add(n);
+  // A check run from several places also records each location's `location_up` and its verdict's series.
+  if (config.checks.some((c) => c.locations)) for (const n of locationSeries) produced.add(n);
   for (const g of groups) for (const r of g.rules) if (r.type === 'record') produced.add(r.name);
   const known = [...new Set([...everyCheck, ...Object.values(checkKinds).flatMap((k) => k.series ?? [])])];
   const source = (name: string) => Object.entries(checkKinds).find(([, k]) => k.series?.includes(name))?.[0];

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { VigilError } from '../errors.js';
 import type { TokenRow } from '../store/auth.js';
 import type { Store } from '../store/store.js';
 import type { Principal, Role } from './roles.js';
@@ -17,9 +18,22 @@ const touchEveryMs = 60_000;
 
 export async function createToken(
   store: Store,
-  t: { name: string; owner: string; role: Role; expiresAt: number | null },
+  t: { name: string; owner: string; role: Role; expiresAt: number | null; location?: string },
   now: number,
 ): Promise<{ token: string; row: TokenRow }> {
+  // A probe's token is bound to its place: a stolen one cannot pose as another location.
+  if ((t.role === 'probe') !== (t.location !== undefined)) {
+    throw new VigilError(
+      'USAGE',
+      t.role === 'probe' ? 'a probe token needs a location' : 'only a probe token has a location',
+      { hint: 'vigil token create eu-probe --role probe --location eu-west' },
+    );
+  }
+  if (t.location !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(t.location)) {
+    throw new VigilError('USAGE', `"${t.location}" is not a location name`, {
+      hint: 'letters, digits, "_", "-" and ".", as in a check\'s locations:',
+    });
+  }
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(24).toString('base64url');
   const row: TokenRow = {
@@ -31,6 +45,7 @@ export async function createToken(
     last_used_at: null,
     expires_at: t.expiresAt,
     revoked_at: null,
+    location: t.location ?? null,
   };
   await store.tokens.add({ ...row, secret_hash: sha256(secret) });
   return { token: `vigil_${id}_${secret}`, row };
@@ -51,5 +66,10 @@ export async function authenticateToken(
   if (!timingSafeEqual(expected, actual)) return undefined;
   if (row.last_used_at === null || now - row.last_used_at >= touchEveryMs)
     await store.tokens.used(row.id, now);
-  return { name: `token:${row.name}`, role: row.role, via: 'token' };
+  return {
+    name: `token:${row.name}`,
+    role: row.role,
+    via: 'token',
+    ...(row.location === null ? {} : { location: row.location }),
+  };
 }

@@ -2,6 +2,7 @@ import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
 import { dockerCheck } from './docker.js';
 import { driftCheck } from './drift.js';
+import { externalCheck } from './external.js';
 import { heartbeatCheck } from './heartbeat.js';
 import { hostCheck } from './host.js';
 import { httpCheck } from './http.js';
@@ -36,6 +37,7 @@ export const checkKinds = {
   log: logCheck,
   journal: journalCheck,
   drift: driftCheck,
+  external: externalCheck,
 } satisfies Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

@@ -72,8 +72,28 @@ export async function runCheck(
     timer.cancel();
     parent?.removeEventListener('abort', onParentAbort);
   }
-  const durationMs = outcome.durationMs ?? performance.now() - t0;
-  const labels = labelCache(deps.memo(check.name), check);
+  return resultOf(
+    check,
+    outcome,
+    startedAt,
+    outcome.durationMs ?? performance.now() - t0,
+    deps.memo(check.name),
+  );
+}
+
+/**
+ * A kind's outcome as the result Vigil records: `up` and `check_duration_seconds`
+ * added to the kind's samples, all labelled with the check. Also for outcomes made
+ * elsewhere (a pushed result), so they are stored like any run's.
+ */
+export function resultOf(
+  check: CheckConfig,
+  outcome: KindOutcome,
+  startedAt: number,
+  durationMs: number,
+  memo: Record<string, unknown>,
+): CheckResult {
+  const labels = labelCache(memo, check);
   const base = labels(undefined);
   const samples: Sample[] = [
     { name: 'up', labels: base, value: isUp(outcome) ? 1 : 0 },

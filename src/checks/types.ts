@@ -46,6 +46,8 @@ export interface CheckResult {
   startedAt: number;
   durationMs: number;
   samples: Sample[];
+  /** the place that ran it, for a check run from several locations; absent: the check's own result */
+  location?: string;
 }
 
 export interface HeartbeatPing {
@@ -104,4 +106,9 @@ export interface CheckKind<Spec> {
    * validate` can warn about a rule on a series nothing produces. Absent: any name (a scrape).
    */
   series?: readonly string[];
+  /**
+   * Results of this kind are made elsewhere and pushed to Vigil (`POST /api/v1/checks/<name>/external`):
+   * the monitor schedules no runs for it.
+   */
+  pushed?: true;
 }

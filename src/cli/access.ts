@@ -94,6 +94,10 @@ export async function userAddCommand(
       hint: 'letters, digits and _ . @ -, at most 64',
     });
   const r = role(opts.role, 'viewer');
+  if (r === 'probe')
+    throw new VigilError('USAGE', 'probe is a role for tokens, not for people', {
+      hint: 'vigil token create eu-probe --role probe --location eu-west',
+    });
   const password = opts.passwordStdin ? await readPassword(stdin) : generatePassword();
   return withAccessStore(io, opts, async (store) => {
     if (!(await addUser(store, name, r, password, Date.now())))
@@ -164,7 +168,7 @@ export async function userRemoveCommand(io: Io, name: string, opts: StoreOpts): 
 export async function tokenCreateCommand(
   io: Io,
   name: string,
-  opts: StoreOpts & { role?: string; expires?: string; json?: boolean },
+  opts: StoreOpts & { role?: string; expires?: string; json?: boolean; location?: string },
 ): Promise<number> {
   let ttl: number | undefined;
   if (opts.expires !== undefined) {
@@ -177,7 +181,13 @@ export async function tokenCreateCommand(
     const now = Date.now();
     const { token, row } = await createToken(
       store,
-      { name, owner: `cli:${actor(io)}`, role: r, expiresAt: ttl === undefined ? null : now + ttl },
+      {
+        name,
+        owner: `cli:${actor(io)}`,
+        role: r,
+        expiresAt: ttl === undefined ? null : now + ttl,
+        ...(opts.location === undefined ? {} : { location: opts.location }),
+      },
       now,
     );
     if (opts.json) io.out(JSON.stringify({ token, ...tokenView(row) }, null, 2));
@@ -200,6 +210,7 @@ function tokenView(t: TokenRow) {
     lastUsedAt: when(t.last_used_at),
     expiresAt: when(t.expires_at),
     revokedAt: when(t.revoked_at),
+    ...(t.location === null ? {} : { location: t.location }),
   };
 }
 
@@ -219,7 +230,7 @@ export async function tokenListCommand(
           ...tokens.map((t) => [
             t.id,
             t.name,
-            t.role,
+            t.location === null ? t.role : `${t.role}@${t.location}`,
             t.owner,
             isoTime(t.created_at),
             isoTime(t.last_used_at),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { guideAlertSchema } from '../alerting/rule-schema.js';
+import { LOCAL, type QuorumSpec, quorumCount } from '../checks/quorum.js';
 import { type CheckKindName, checkKindNames, checkKinds } from '../checks/registry.js';
 import type { Schedule } from '../core/schedule.js';
 import { logEntrySchema } from '../logs/rotate-config.js';
@@ -29,8 +30,20 @@ const checkObject = z.strictObject({
   timezone: timeZone.optional(),
   timeout: duration({ min: 1, max: maxTimerWait }).optional(),
   labels: labelsSchema.default({}),
+  /** where the check runs: `local` is this server, any other name a `vigil probe --location` agent */
+  locations: z
+    .array(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a location is letters, digits, "_", "-" and "."'),
+    )
+    .min(1)
+    .optional(),
+  /** how many locations must see the check fail for it to be down: majority (default), all, any, or N */
+  quorum: z.union([z.enum(['majority', 'all', 'any']), z.number().int().min(1)]).optional(),
   ...kindFields,
 });
+
+/** Kinds that probe a service over the network, and so mean the same thing from another place. */
+export const remoteKinds: readonly CheckKindName[] = ['http', 'tcp', 'tls', 'dns'];
 
 export interface CheckConfig {
   name: string;
@@ -39,6 +52,12 @@ export interface CheckConfig {
   schedule: Schedule;
   timeoutMs: number;
   labels: Readonly<Record<string, string>>;
+  /** set when the check runs from several places (`local` is this server) */
+  locations?: readonly string[];
+  /** with locations: how many must see the check fail for it to be down */
+  quorum?: number;
+  /** the quorum as written, for the API */
+  quorumSpec?: QuorumSpec;
 }
 
 const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
@@ -81,7 +100,50 @@ const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
     });
     return z.NEVER;
   }
-  return { name: c.name, kind, spec: c[kind], schedule, timeoutMs, labels: c.labels };
+  const base = { name: c.name, kind, spec: c[kind], schedule, timeoutMs, labels: c.labels };
+  if (c.locations === undefined) {
+    if (c.quorum !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quorum'],
+        message: 'quorum is set but locations is not',
+        params: { hint: 'a quorum counts locations: add locations: [local, eu-west, …]' },
+      });
+      return z.NEVER;
+    }
+    return base;
+  }
+  const locations = c.locations;
+  const twice = locations.find((l, i) => locations.indexOf(l) !== i);
+  if (twice !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['locations'],
+      message: `location "${twice}" is listed twice`,
+      params: { hint: 'name each location once' },
+    });
+    return z.NEVER;
+  }
+  if (locations.some((l) => l !== LOCAL) && !remoteKinds.includes(kind)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['locations'],
+      message: `a ${kind} check runs on this server only`,
+      params: { hint: `probes run ${remoteKinds.join(', ')} checks; use locations: [local] or remove it` },
+    });
+    return z.NEVER;
+  }
+  const quorumSpec: QuorumSpec = c.quorum ?? 'majority';
+  if (typeof quorumSpec === 'number' && quorumSpec > locations.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['quorum'],
+      message: `quorum ${quorumSpec} is more than the ${locations.length} locations`,
+      params: { hint: 'a quorum is at most the number of locations; or write all' },
+    });
+    return z.NEVER;
+  }
+  return { ...base, locations, quorum: quorumCount(quorumSpec, locations.length), quorumSpec };
 });
 
 const storageSchema = z.string().refine((s) => /^sqlite:/.test(s) || /^postgres(ql)?:\/\//.test(s), {

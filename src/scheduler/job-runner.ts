@@ -18,7 +18,9 @@ export type JobKind =
   | 'retention'
   | 'changes'
   | 'gauges'
-  | 'escalation';
+  | 'escalation'
+  /** a probe agent's own work: fetching its checks, pushing its results */
+  | 'probe';
 
 /**
  * Executors with slots of their own, so slow work never delays fast work:
@@ -48,6 +50,8 @@ const scopeOfKind: Record<JobKind, JobScope> = {
   changes: 'once',
   gauges: 'local',
   escalation: 'once',
+  // an agent has no cluster: it runs its own fetch and push
+  probe: 'local',
 };
 
 export interface JobOutcome {

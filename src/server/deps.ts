@@ -10,6 +10,7 @@ import type { EventHub } from '../services/events.js';
 import type { ExternalAlerts } from '../services/external-alerts.js';
 import type { Monitor } from '../services/monitor.js';
 import type { Notifier } from '../services/notifier.js';
+import type { ProbeService } from '../services/probes.js';
 import type { RuleService } from '../services/rules.js';
 import type { WriteFailure } from '../services/write-buffer.js';
 import type { Store } from '../store/store.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   externalAlerts?: ExternalAlerts;
   /** acknowledgement links from pages (`/ack/<token>`); absent: those links answer 404 */
   acks?: Pick<EscalationService, 'inspect' | 'acknowledge'>;
+  /** checks run from several locations: agents, their results, verdicts; absent: the probe API answers 404 */
+  probes?: ProbeService;
   /** where the built dashboard lives (dist/web); absent: the dashboard is not served */
   webRoot?: string;
 }

@@ -1,5 +1,14 @@
-import { runCheck } from '../checks/runner.js';
-import type { CheckResult, CheckStateHandle, HeartbeatReader, Sample } from '../checks/types.js';
+import { LOCAL } from '../checks/quorum.js';
+import { checkKinds } from '../checks/registry.js';
+import { resultOf, runCheck } from '../checks/runner.js';
+import type {
+  CheckKind,
+  CheckResult,
+  CheckStateHandle,
+  HeartbeatReader,
+  KindOutcome,
+  Sample,
+} from '../checks/types.js';
 import type { CheckConfig } from '../config/schema.js';
 import { cacheKey } from '../core/cache-key.js';
 import type { Clock } from '../core/clock.js';
@@ -27,6 +36,16 @@ export interface MonitorDeps {
   /** for a runner of its own */
   driver?: SchedulerDriver;
   onStart?(info: RunInfo): void;
+  /**
+   * Checks with `locations`: the server's own run goes here as the `local` location's result, and
+   * the check's recorded result is the verdict by quorum over every location. Absent (the CLI):
+   * such a check runs here once, like any other.
+   */
+  locations?: {
+    local(result: CheckResult): Promise<void>;
+    /** undefined when no location reports: nothing is known, so nothing is recorded (not a down run) */
+    verdict(check: CheckConfig, at: number): Promise<CheckResult | undefined>;
+  };
 }
 
 /**
@@ -109,6 +128,17 @@ export class Monitor {
     return result;
   }
 
+  /** Record a result made elsewhere (`POST …/external`) for a configured check, as a run's would be. */
+  acceptPushed(name: string, outcome: KindOutcome, startedAt: number): CheckResult | undefined {
+    const check = this.#checks.get(name);
+    if (!check) return undefined;
+    const memo = this.#memo.get(name) ?? {};
+    this.#memo.set(name, memo);
+    const result = resultOf(check, outcome, startedAt, outcome.durationMs ?? 0, memo);
+    this.#accept(result);
+    return result;
+  }
+
   #state(name: string): CheckStateHandle {
     const store = this.deps.state!;
     const owner = `check:${name}`;
@@ -154,21 +184,32 @@ export class Monitor {
 
   #jobs(): ScheduledJob[] {
     // Missed runs are skipped: a check result for a past moment says nothing about now.
-    return this.checks.map((c) => ({
-      id: `check:${c.name}`,
-      phaseKey: c.name,
-      kind: 'check',
-      pool: 'checks',
-      missed: 'skip',
-      schedule: c.schedule,
-      run: async (info) => {
-        const check = this.#checks.get(c.name);
-        if (!check) return;
-        const result = await this.runOne(check, info.signal);
-        this.#accept(result);
-        return { ok: result.status !== 'critical', ...(result.message ? { message: result.message } : {}) };
-      },
-    }));
+    const locations = this.deps.locations;
+    const pushed = (c: CheckConfig) => (checkKinds[c.kind] as CheckKind<unknown>).pushed === true;
+    return this.checks
+      .filter((c) => !pushed(c))
+      .map((c) => ({
+        id: `check:${c.name}`,
+        phaseKey: c.name,
+        kind: 'check',
+        pool: 'checks',
+        missed: 'skip',
+        schedule: c.schedule,
+        run: async (info) => {
+          const check = this.#checks.get(c.name);
+          if (!check) return;
+          if (locations && check.locations) {
+            if (check.locations.includes(LOCAL)) await locations.local(await this.runOne(check, info.signal));
+            const verdict = await locations.verdict(check, this.deps.clock.now());
+            if (!verdict) return { ok: true, message: 'no location reports' };
+            this.#accept(verdict);
+            return { ok: verdict.status !== 'critical', message: verdict.message };
+          }
+          const result = await this.runOne(check, info.signal);
+          this.#accept(result);
+          return { ok: result.status !== 'critical', ...(result.message ? { message: result.message } : {}) };
+        },
+      }));
   }
 }
 

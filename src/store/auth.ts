@@ -18,6 +18,8 @@ export interface TokenRow {
   last_used_at: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  /** a probe token's location; null for the other roles */
+  location: string | null;
 }
 
 const num = (v: number | null) => (v === null ? null : Number(v));
@@ -95,6 +97,7 @@ export function tokensRepo(db: Kysely<Tables>) {
     last_used_at: num(r.last_used_at),
     expires_at: num(r.expires_at),
     revoked_at: num(r.revoked_at),
+    location: r.location ?? null,
   });
   const columns = [
     'id',
@@ -105,6 +108,7 @@ export function tokensRepo(db: Kysely<Tables>) {
     'last_used_at',
     'expires_at',
     'revoked_at',
+    'location',
   ] as const;
   return {
     async list(): Promise<TokenRow[]> {

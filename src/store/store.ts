@@ -19,6 +19,7 @@ import { incidentsRepo } from './incidents.js';
 import { jobsRepo } from './jobs.js';
 import { migrationProvider } from './migrations/index.js';
 import { notificationsRepo } from './notifications.js';
+import { probesRepo } from './probes.js';
 import { resultsRepo } from './results.js';
 import { rollupsRepo } from './rollups.js';
 import { routinesRepo } from './routines.js';
@@ -78,6 +79,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   const cluster = clusterRepo(db);
   const escalations = escalationsRepo(db);
   const status = statusRepo(db);
+  const probes = probesRepo(db, dialect);
 
   return {
     dialect: dialect.name,
@@ -112,6 +114,8 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     escalations,
     /** the status page's incidents and updates as operators post them, and its subscribers */
     status,
+    /** probe agents and the results of checks run from several locations */
+    probes,
 
     /**
      * Results, their samples, the checks' latest state and rollups, plus
@@ -144,6 +148,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     async prune(policy: RetentionPolicy, now: number) {
       return {
         results: await results.prune(now - policy.results),
+        locationResults: await probes.prune(now - policy.results),
         samples: await samples.prune(now - policy.samples),
         heartbeats: await heartbeats.prune(now - policy.results),
         alertTransitions: await alerts.prune(now - policy.results),

@@ -328,6 +328,37 @@ export interface Tables {
     last_used_at: number | null;
     expires_at: number | null;
     revoked_at: number | null;
+    /** a probe token's location (migration 012); absent before it ran */
+    location?: string | null;
+  };
+  probe_agents: {
+    id: string;
+    location: string;
+    token_name: string;
+    version: string;
+    hostname: string;
+    first_seen_at: number;
+    last_contact_at: number;
+    last_result_at: number | null;
+    lag_ms: number | null;
+    buffered: number;
+    last_seq: number;
+  };
+  location_results: {
+    check_name: string;
+    location: string;
+    started_at: number;
+    duration_ms: number;
+    status: string;
+    message: string;
+  };
+  check_locations: {
+    check_name: string;
+    location: string;
+    last_at: number;
+    last_status: string;
+    last_message: string;
+    last_duration_ms: number;
   };
   sessions: {
     /** sha256 of the cookie value */

@@ -21,11 +21,21 @@ const now = Date.UTC(2026, 10, 27, 12, 0, 0);
 /** what each role may do, written out here rather than read from src/auth/roles.ts */
 const rights: Record<Role, Right[]> = {
   viewer: ['read'],
-  operator: ['read', 'operate', 'alerts.receive'],
-  admin: ['read', 'operate', 'alerts.receive', 'change.override', 'admin'],
+  operator: ['read', 'operate', 'alerts.receive', 'results.push'],
+  admin: ['read', 'operate', 'alerts.receive', 'results.push', 'change.override', 'admin'],
+  // a probe agent's token: its own location's checks and their results, nothing else
+  probe: ['probe'],
 };
 type Caller = 'anonymous' | 'revoked token' | 'expired session' | Role;
-const callers: Caller[] = ['anonymous', 'revoked token', 'expired session', 'viewer', 'operator', 'admin'];
+const callers: Caller[] = [
+  'anonymous',
+  'revoked token',
+  'expired session',
+  'viewer',
+  'operator',
+  'admin',
+  'probe',
+];
 
 interface Route {
   method: HTTPMethods;
@@ -69,6 +79,12 @@ describe('authorization matrix', () => {
       const { token } = await createToken(store, { name: role, owner: 't', role, expiresAt: null }, now);
       headers[role] = { authorization: `Bearer ${token}` };
     }
+    const probe = await createToken(
+      store,
+      { name: 'probe', owner: 't', role: 'probe', expiresAt: null, location: 'eu-west' },
+      now,
+    );
+    headers.probe = { authorization: `Bearer ${probe.token}` };
     const revoked = await createToken(
       store,
       { name: 'gone', owner: 't', role: 'admin', expiresAt: null },
@@ -172,7 +188,10 @@ describe('authorization matrix', () => {
   });
 
   it('needs the CSRF token on every cookie-authenticated write', async () => {
-    const writes = routes.filter((r) => guarded(r) && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+    // (a probe's routes take probe tokens only: no session, not even an admin's, may use them)
+    const writes = routes.filter(
+      (r) => guarded(r) && !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && r.auth !== 'probe',
+    );
     expect(writes.length).toBeGreaterThan(10);
     for (const r of writes) {
       for (const csrf of [undefined, 'wrong', '']) {

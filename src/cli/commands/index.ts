@@ -14,6 +14,7 @@ import { registerMaintenance } from './maintenance.js';
 import { registerNotifications } from './notifications.js';
 import { registerNotify } from './notify.js';
 import { registerOncall } from './oncall.js';
+import { registerProbe } from './probe.js';
 import { registerReport } from './report.js';
 import { registerRestoreStore } from './restore-store.js';
 import { registerReviews } from './reviews.js';
@@ -55,4 +56,5 @@ export const commandGroups: ((program: Command, cli: CliContext) => void)[] = [
   registerNotify,
   registerRestoreStore,
   registerReviews,
+  registerProbe,
 ];

@@ -12,7 +12,8 @@ export function registerToken(program: Command, { io, configOption, done }: CliC
     .argument('<name>', 'what it is for, e.g. github-deploy')
     .option(...configOption)
     .option(...storageOption)
-    .option('--role <role>', 'viewer, operator or admin', 'viewer')
+    .option('--role <role>', 'viewer, operator, admin, or probe (with --location)', 'viewer')
+    .option('--location <name>', "a probe token's location: the only checks it may fetch and report")
     .option('--expires <duration>', 'e.g. 90d (default: never)')
     .option('--json', 'machine-readable output')
     .action(async (name: string, o) => {

@@ -114,6 +114,7 @@ function describeCheck(c: CheckConfig, loaded: LoadedConfig) {
         ? { every: `${c.schedule.everyMs / 1000}s` }
         : { cron: c.schedule.expr, timezone: c.schedule.timezone ?? null },
     timeoutMs: c.timeoutMs,
+    ...(c.locations ? { locations: c.locations, quorum: c.quorumSpec ?? 'majority' } : {}),
   };
 }
 

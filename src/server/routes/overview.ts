@@ -100,6 +100,8 @@ export const overviewRoutes =
           availability: r ? Math.round((u / r) * 100_000) / 100_000 : null,
           spark,
           firing: firingByCheck.get(c.name) ?? 0,
+          // run from several places: a warning is then a verdict below the quorum, "degraded"
+          ...(c.locations ? { locations: c.locations.length } : {}),
         };
       });
 
@@ -148,6 +150,7 @@ const overviewSchema = {
           availability: nullableNumber,
           spark: { type: 'array', items: nullableNumber },
           firing: { type: 'number' },
+          locations: { type: 'number' },
         },
         required: ['name', 'kind', 'labels', 'status', 'lastAt', 'lastMs', 'availability', 'spark', 'firing'],
       },

@@ -11,6 +11,7 @@ import * as m008 from './008-routines.js';
 import * as m009 from './009-jobs.js';
 import * as m010 from './010-cluster.js';
 import * as m011 from './011-oncall.js';
+import * as m012 from './012-probes.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -29,6 +30,7 @@ const migrations: Record<string, DialectMigration> = {
   '009-jobs': m009,
   '010-cluster': m010,
   '011-oncall': m011,
+  '012-probes': m012,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */

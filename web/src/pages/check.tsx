@@ -3,6 +3,7 @@ import { api } from '../api';
 import { millis, percent, time } from '../format';
 import { onLive } from '../live';
 import { LatencyChart, type Marker } from '../parts/chart';
+import { Locations } from '../parts/locations';
 import { StatusBadge } from '../parts/status';
 
 interface Detail {
@@ -13,6 +14,8 @@ interface Detail {
   schedule: { every?: string; cron?: string; timezone?: string | null };
   timeoutMs: number;
   config: Record<string, unknown>;
+  /** set when the check runs from several places */
+  locations?: string[];
 }
 
 interface Series {
@@ -117,7 +120,13 @@ export function CheckPage({ name }: { name: string }) {
         <a href="/">Overview</a> › {detail.name}
       </p>
       <h1 id="check-title">
-        {detail.name} {status ? <StatusBadge status={status.status} /> : null}
+        {detail.name}{' '}
+        {status ? (
+          <StatusBadge
+            status={status.status}
+            word={detail.locations && status.status === 'warning' ? 'Degraded' : undefined}
+          />
+        ) : null}
       </h1>
       {status?.message ? <p class="message">{status.message}</p> : null}
       <dl class="facts">
@@ -134,6 +143,13 @@ export function CheckPage({ name }: { name: string }) {
             .join(', ') || '—'}
         </dd>
       </dl>
+
+      {detail.locations ? (
+        <>
+          <h2>Locations</h2>
+          <Locations name={detail.name} tick={tick} />
+        </>
+      ) : null}
 
       <h2>Availability</h2>
       <ul class="avail-windows">

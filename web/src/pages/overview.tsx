@@ -7,6 +7,8 @@ import { StatusBadge } from '../parts/status';
 import { VirtualList } from '../parts/virtual-list';
 
 interface CheckRow {
+  /** how many places it runs from, when more than this server */
+  locations?: number;
   name: string;
   kind: string;
   labels: Record<string, string>;
@@ -225,7 +227,8 @@ export function OverviewPage() {
 function CheckLine({ c }: { c: CheckRow }) {
   return (
     <li class={`check-row st-${c.status}`} data-check={c.name} data-status={c.status}>
-      <StatusBadge status={c.status} />
+      {/* a check run from several places that fails below its quorum is degraded, not merely warned */}
+      <StatusBadge status={c.status} word={c.locations && c.status === 'warning' ? 'Degraded' : undefined} />
       <a class="name" href={`/checks/${encodeURIComponent(c.name)}`}>
         {c.name}
       </a>
