@@ -113,7 +113,9 @@ describe.skipIf(!postgres)('cluster membership on PostgreSQL (fake clock, real d
     await a.renewNow();
     await b.renewNow();
     // A check of a shard a holds.
-    const job = Array.from({ length: 100 }, (_, i) => check(`frozen${i}`)).find((j) => a.owns(j, clock.now()))!;
+    const job = Array.from({ length: 100 }, (_, i) => check(`frozen${i}`)).find((j) =>
+      a.owns(j, clock.now()),
+    )!;
     const lease = shardLease(shardOf(job.id, shards));
     const epoch = a.epochOf(lease)!;
     // SIGSTOP of both processes' clocks for twice the TTL (one fake clock): a wakes first.
