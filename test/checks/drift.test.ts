@@ -113,7 +113,10 @@ const hasAnsible = (() => {
 })();
 
 if (!hasAnsible && process.env.CI === 'true') throw new Error('ansible-playbook is required under CI=true');
-if (!hasAnsible) console.warn('skipping the Ansible drift test: ansible-playbook is not installed (apt install ansible-core)');
+if (!hasAnsible)
+  console.warn(
+    'skipping the Ansible drift test: ansible-playbook is not installed (apt install ansible-core)',
+  );
 
 describe.runIf(hasAnsible)('drift: Ansible, for real against localhost with connection: local', () => {
   const playbook = (target: string) => `- hosts: localhost
