@@ -150,7 +150,11 @@ export function OncallPage() {
                   <li key={stepText(s)}>{stepText(s)}</li>
                 ))}
               </ol>
-              {p.repeat > 0 && <p>Then again from the first step, {p.repeat} more times.</p>}
+              {p.repeat > 0 && (
+                <p>
+                  Then again from the first step, {p.repeat === 1 ? 'once more' : `${p.repeat} more times`}.
+                </p>
+              )}
             </div>
           ))}
         </>
