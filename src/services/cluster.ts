@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { Counter, Gauge } from 'prom-client';
 import { alertingLease, ClusterMembership } from '../cluster/membership.js';
 import type { ClusterConfig } from '../config/cluster.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
@@ -9,6 +8,7 @@ import { describe, VigilError } from '../errors.js';
 import { ClusterDriver } from '../scheduler/cluster-driver.js';
 import type { SchedulerDriver } from '../scheduler/types.js';
 import type { ClusterRepo, NodeRow } from '../store/cluster.js';
+import { readMetrics } from './own-metrics.js';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -157,25 +157,7 @@ function liveElsewhere(n: NodeRow, now: number, ttlMs: number): boolean {
 export function clusterMetrics(registry: Registry, parts: ClusterParts): void {
   const m = parts.membership;
   if (!m) return;
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const { counter, gauge } = readMetrics(registry);
   gauge(
     'vigil_cluster_member',
     'Whether this node holds a valid membership (1) or stopped its work (0)',

@@ -40,25 +40,7 @@ export function ownMetrics(parts: {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   });
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const { counter, gauge } = readMetrics(registry);
   counter('vigil_check_runs_started_total', 'Check runs started', () => parts.checkRuns().started);
   counter(
     'vigil_check_runs_skipped_total',
@@ -225,4 +207,32 @@ export function ownMetrics(parts: {
     });
   }
   return { registry, lateness };
+}
+
+/**
+ * Counters and gauges read from the daemon's state at scrape time: `read` is
+ * called on every collection, so nothing is kept twice.
+ */
+export function readMetrics(registry: Registry) {
+  return {
+    counter: (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      }),
+    gauge: (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      }),
+  };
 }
