@@ -65,7 +65,6 @@ export class DeliveryWorkers {
   #fetching = false;
   #dirty = false;
   #timer?: TimerHandle;
-  #timerAt = Number.POSITIVE_INFINITY;
   #stopped = true;
   #idle: Array<() => void> = [];
   readonly #random: () => number;
@@ -78,21 +77,11 @@ export class DeliveryWorkers {
     return this.opts.node ?? 'local';
   }
 
-  /** A kick at `at`, unless one is armed sooner; never later than the poll interval. */
-  #wake(at: number): void {
-    const now = this.opts.clock.now();
-    const ms = Math.max(0, Math.min(at - now, this.opts.settings().pollIntervalMs ?? defaultPollMs));
-    if (this.#timer && this.#timerAt <= now + ms) return;
-    this.#armKick(ms);
-  }
-
   /** The one wake-up timer of the workers, replacing any other. */
   #armKick(ms: number): void {
     this.#timer?.cancel();
-    this.#timerAt = this.opts.clock.now() + ms;
     this.#timer = this.opts.clock.setTimer(ms, () => {
       this.#timer = undefined;
-      this.#timerAt = Number.POSITIVE_INFINITY;
       this.kick();
     });
   }
@@ -203,24 +192,29 @@ export class DeliveryWorkers {
   }
 
   #start(row: OutboxRow): void {
-    // Fenced, or the claim is too old to finish a send inside it (the process was frozen between
-    // claim and send): leave it to expire, and whoever claims it next sends it.
-    const now = this.opts.clock.now();
-    if (
-      this.opts.canSend?.() === false ||
-      (row.claimedUntil !== null && now + this.opts.settings().timeoutMs >= row.claimedUntil)
-    ) {
-      // Look again when the claim has ended (or at the poll interval): it is claimed and sent then.
-      this.#wake(row.claimedUntil ?? now);
-      return;
-    }
     const ctl = new AbortController();
     this.#inFlight.set(row.id, ctl);
-    void this.#deliver(row, ctl.signal).finally(() => {
-      this.#inFlight.delete(row.id);
-      this.#dirty = true;
-      void this.#pump();
-    });
+    void this.#claimed(row)
+      .then((held) => held && this.#deliver(held, ctl.signal))
+      .catch((e: unknown) => this.opts.onError?.(e))
+      .finally(() => {
+        this.#inFlight.delete(row.id);
+        this.#dirty = true;
+        void this.#pump();
+      });
+  }
+
+  /**
+   * The row if this node may send it now. Fenced: no. A claim too old to finish a send inside
+   * (the store answered slowly, or the process was paused between claim and send) is renewed
+   * first, and only if nobody claimed the row since; otherwise whoever holds it sends it.
+   */
+  async #claimed(row: OutboxRow): Promise<OutboxRow | undefined> {
+    if (this.opts.canSend?.() === false) return undefined;
+    const now = this.opts.clock.now();
+    if (row.claimedUntil === null || now + this.opts.settings().timeoutMs < row.claimedUntil) return row;
+    const renewed = await this.opts.repo.renewClaim(row, this.#node, now, this.#claimMs());
+    return renewed && this.opts.canSend?.() !== false ? renewed : undefined;
   }
 
   async #deliver(row: OutboxRow, signal: AbortSignal): Promise<void> {

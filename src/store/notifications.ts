@@ -254,6 +254,30 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       return rows.map(toRow).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
     },
 
+    /**
+     * Extends `node`'s claim on one notification to `now + claimMs`, only if nobody claimed it
+     * since (the claim count is unchanged) and it is still pending: a claim that came back too
+     * old to send inside (a slow store, a paused process) is renewed rather than left to expire.
+     * Undefined when it passed to another claimer or was settled meanwhile.
+     */
+    async renewClaim(
+      row: Pick<OutboxRow, 'id' | 'claims'>,
+      node: string,
+      now: number,
+      claimMs: number,
+    ): Promise<OutboxRow | undefined> {
+      const r = await db
+        .updateTable('notifications')
+        .set({ claimed_until: now + claimMs })
+        .where('id', '=', row.id)
+        .where('claimed_by', '=', node)
+        .where('claims', '=', row.claims)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      return r && toRow(r);
+    },
+
     async nextDue(): Promise<number | undefined> {
       const r = await db
         .selectFrom('notifications')

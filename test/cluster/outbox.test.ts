@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/clock.js';
+import { DeliveryWorkers } from '../../src/notify/delivery.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { startReceiver } from '../notify/receiver.js';
 import { testDatabases } from '../store/databases.js';
 
 const t0 = Date.UTC(2026, 5, 1);
@@ -71,5 +74,77 @@ describe.each(testDatabases)('the outbox shared by several nodes ($name)', (data
     row = await store.notifications.get('n0');
     expect(row!.status).toBe('delivered');
     expect(row!.log.map((l) => l.node)).toEqual(['a', 'd']);
+  });
+
+  it('renews a claim only for its holder, while nobody claimed the row since and it is pending', async () => {
+    // after the tests above, 'd' holds n1 (its second claim); 'a' held it first; n0 is delivered
+    const at = t0 + 1000 + claimMs + 10;
+    expect(await store.notifications.renewClaim({ id: 'n1', claims: 1 }, 'a', at, claimMs)).toBeUndefined();
+    expect(await store.notifications.renewClaim({ id: 'n1', claims: 2 }, 'b', at, claimMs)).toBeUndefined();
+    expect(await store.notifications.renewClaim({ id: 'n0', claims: 2 }, 'd', at, claimMs)).toBeUndefined();
+    const renewed = await store.notifications.renewClaim({ id: 'n1', claims: 2 }, 'd', at, claimMs);
+    expect(renewed).toMatchObject({ id: 'n1', claimedUntil: at + claimMs, claims: 2, status: 'pending' });
+  });
+});
+
+describe.each(testDatabases)('delivery workers whose claims come back late ($name)', (database) => {
+  it('renew a claim that came back too old to send inside and send each notification once', async () => {
+    const db = await database.create();
+    const store = await openStore(db.url);
+    const hook = await startReceiver();
+    const clock = new FakeClock(t0);
+    try {
+      for (let i = 0; i < 3; i++)
+        await store.notifications.enqueue({
+          id: `late${i}`,
+          idempotencyKey: `late-${i}`,
+          channel: 'hook',
+          provider: 'webhook',
+          groupKey: 'g',
+          event: 'firing',
+          payload: { title: 't', body: 'b', announcement: { kind: 'test', text: 'x' } } as never,
+          alerts: 0,
+          incidents: [],
+          createdAt: t0,
+          nextAttemptAt: t0,
+        });
+      // The store answers each claim only after 15 s have passed on the clock: longer than the
+      // send timeout leaves of the claim, so every claim is too old to send inside when it arrives.
+      const repo = Object.create(store.notifications) as typeof store.notifications;
+      repo.claim = async (...a) => {
+        const rows = await store.notifications.claim(...a);
+        if (rows.length) await clock.advance(15_000);
+        return rows;
+      };
+      const workers = new DeliveryWorkers({
+        clock,
+        repo,
+        node: 'n',
+        channel: () => ({
+          name: 'hook',
+          provider: 'webhook',
+          spec: { url: hook.url, alertmanager_compatible: false, max_alerts: 0, headers: {} },
+          sendResolved: true,
+          templates: {},
+        }),
+        settings: () => ({
+          timeoutMs: 10_000,
+          retry: { initial: 1000, max: 10_000 },
+          giveUpAfterMs: 3_600_000,
+          workers: 2,
+        }),
+      });
+      workers.start();
+      await hook.until(3);
+      await workers.idle();
+      await workers.stop(1000);
+      expect(hook.accepted.map((r) => r.body.idempotencyKey).sort()).toEqual(['late-0', 'late-1', 'late-2']);
+      for (let i = 0; i < 3; i++)
+        expect(await store.notifications.get(`late${i}`)).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      await hook.close();
+      await store.close();
+      await db.drop();
+    }
   });
 });
