@@ -236,6 +236,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await enqueueAnnouncement(store, loaded.config, { ...msg, kind: msg.kind }, clock.now());
     },
     log: logTo,
+    recordSamples: (samples) => buffer.addSamples(samples),
   });
   const metrics = ownMetrics({
     checkRuns: () => m.stats,
@@ -246,7 +247,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     outbox: store.notifications,
     backups,
     maintenance,
-    routines: { runs: () => routineGaugeRows(store, loaded.config.routines) },
+    routines: {
+      runs: () => routineGaugeRows(store, loaded.config.routines),
+      series: () => routines.series,
+    },
   });
   observeLateness = (s) => metrics.lateness.observe(s);
   clusterMetrics(metrics.registry, cluster);

@@ -2,6 +2,7 @@ import { checkKinds } from '../checks/registry.js';
 import type { VigilConfig } from '../config/schema.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { walk } from '../metrics/promql/ast.js';
+import { stepKinds } from '../routines/steps/registry.js';
 import type { RuleGroup } from './compile.js';
 
 export interface RuleWarning {
@@ -40,8 +41,31 @@ export function unproducedSeries(config: VigilConfig, groups: readonly RuleGroup
   // A check run from several places also records each location's `location_up` and its verdict's series.
   if (config.checks.some((c) => c.locations)) for (const n of locationSeries) produced.add(n);
   for (const g of groups) for (const r of g.rules) if (r.type === 'record') produced.add(r.name);
-  const known = [...new Set([...everyCheck, ...Object.values(checkKinds).flatMap((k) => k.series ?? [])])];
-  const source = (name: string) => Object.entries(checkKinds).find(([, k]) => k.series?.includes(name))?.[0];
+  // A routine step records its figures (os_security_updates_pending, vulnerabilities_open, …).
+  const stepSeries = (kind: string) => Object.keys(stepKinds[kind as keyof typeof stepKinds]?.series ?? {});
+  for (const r of config.routines)
+    for (const s of r.steps) for (const n of stepSeries(s.kind)) produced.add(n);
+  const known = [
+    ...new Set([
+      ...everyCheck,
+      ...Object.values(checkKinds).flatMap((k) => k.series ?? []),
+      ...Object.keys(stepKinds).flatMap(stepSeries),
+    ]),
+  ];
+  const checkOf = (name: string) => Object.entries(checkKinds).find(([, k]) => k.series?.includes(name))?.[0];
+  const stepOf = (name: string) => Object.keys(stepKinds).find((k) => stepSeries(k).includes(name));
+  /** where a series comes from: "a host check", "a routine's updates step" */
+  const source = (name: string) => {
+    const check = checkOf(name);
+    if (check) return { what: `a ${check} check`, configured: kinds.has(check as never) };
+    const step = stepOf(name);
+    return step
+      ? {
+          what: `a routine's ${step} step`,
+          configured: config.routines.some((r) => r.steps.some((s) => s.kind === step)),
+        }
+      : undefined;
+  };
 
   const out: RuleWarning[] = [];
   for (const g of groups) {
@@ -55,15 +79,16 @@ export function unproducedSeries(config: VigilConfig, groups: readonly RuleGroup
         seen.add(name);
         const from = source(name);
         const guess = from ? undefined : didYouMean(name, known);
+        const guessed = guess ? source(guess) : undefined;
         out.push({
           where: r.where,
           rule: r.name,
           metric: name,
           message: `rule "${r.name}" selects ${name}, which no configured check, scrape or Vigil itself produces`,
           hint: from
-            ? `${name} comes from a ${from} check: add one, or the rule never fires`
+            ? `${name} comes from ${from.what}: add one, or the rule never fires`
             : guess
-              ? `did you mean ${guess}?${source(guess) && !kinds.has(source(guess) as never) ? ` (from a ${source(guess)} check)` : ''}`
+              ? `did you mean ${guess}?${guessed && !guessed.configured ? ` (from ${guessed.what})` : ''}`
               : 'a series from a scrape needs a scrape check; otherwise the rule never fires',
         });
       });

@@ -34,6 +34,18 @@ export interface Section {
   checklist?: string[];
   /** facts the next run compares against (e.g. each check's status) */
   state?: Record<string, unknown>;
+  /**
+   * The step's figures for alert rules (`os_security_updates_pending > 0`): the routine service
+   * records the newest run's series, labelled with the routine and the step, until the next run.
+   */
+  series?: StepSeries[];
+}
+
+/** One figure of a step, recorded as a series with the routine's and step's labels added. */
+export interface StepSeries {
+  name: string;
+  labels?: Record<string, string>;
+  value: number;
 }
 
 /** A section as it appears in a report, with the step's name and its sign-off. */

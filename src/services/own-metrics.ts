@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sample } from '../checks/types.js';
+import { stepKinds } from '../routines/steps/registry.js';
 import type { SchedulerStats } from '../scheduler/scheduler.js';
 import type { NotificationsRepo } from '../store/notifications.js';
 import type { Notifier } from './notifier.js';
@@ -20,7 +21,11 @@ export function ownMetrics(parts: {
   /** the maintenance gauges the maintenance scheduler keeps from its runs */
   maintenance?: { gauges: readonly Sample[] };
   /** routine runs, for their last run and the steps waiting for sign-off */
-  routines?: { runs(): Promise<{ routine: string; startedAt: number; waiting: number }[]> };
+  routines?: {
+    runs(): Promise<{ routine: string; startedAt: number; waiting: number }[]>;
+    /** the newest runs' step series (os_security_updates_pending{routine,step}, …) */
+    series?(): readonly Sample[];
+  };
 }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
@@ -205,6 +210,22 @@ export function ownMetrics(parts: {
         for (const r of await snapshot()) this.set({ routine: r.routine }, r.waiting);
       },
     });
+    // Each step kind's series, declared with its own labels: what alert rules in Vigil read, for a
+    // Prometheus that scrapes Vigil too.
+    const declared = new Map<string, { help: string; labels?: readonly string[] }>();
+    for (const k of Object.values(stepKinds))
+      for (const [n, d] of Object.entries(k.series ?? {})) declared.set(n, d);
+    for (const [name, d] of declared)
+      new Gauge({
+        name,
+        help: d.help,
+        labelNames: [...(d.labels ?? []), 'routine', 'step'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const s of routines.series?.() ?? []) if (s.name === name) this.set({ ...s.labels }, s.value);
+        },
+      });
   }
   return { registry, lateness };
 }

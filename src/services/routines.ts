@@ -1,3 +1,4 @@
+import type { Sample } from '../checks/types.js';
 import type { LoadedConfig } from '../config/loader.js';
 import type { Routine } from '../config/routines.js';
 import type { Clock } from '../core/clock.js';
@@ -6,6 +7,7 @@ import { renderReport } from '../routines/reports/render.js';
 import { summaryText, titleOf } from '../routines/reports/words.js';
 import { reportOf, runRoutine } from '../routines/runner.js';
 import type { ChangeSource } from '../routines/steps/types.js';
+import type { Section } from '../routines/types.js';
 import { HOUSEKEEPING, type JobOutcome, JobRunner, type ScheduledJob } from '../scheduler/job-runner.js';
 import type { Store } from '../store/store.js';
 
@@ -31,9 +33,15 @@ export interface RoutineSchedulerDeps {
   log: { info(o: object, m: string): void; error(o: object, m: string): void };
   /** the daemon's one job runner; a runner of its own when absent (tests) */
   runner?: JobRunner;
+  /** where the newest runs' step series go (the store's write buffer), for alert rules */
+  recordSamples?(samples: (Sample & { ts: number })[]): void;
 }
 
 const deliverEveryMs = 60_000;
+/** Step series are re-recorded this often, so rules see them within their 5-minute lookback. */
+const seriesEveryMs = 60_000;
+/** and re-read from the store this often, for runs another process (the CLI) made */
+const seriesRefreshMs = 5 * 60_000;
 
 /** The link people follow from a chat message to the whole report. */
 export function reportLink(loaded: LoadedConfig, runId: string): string | undefined {
@@ -57,6 +65,12 @@ export class RoutineScheduler {
   #busy = new Map<string, Promise<void>>();
   #delivering: Promise<void> | undefined;
   #abort = new AbortController();
+  #routines: readonly Routine[] = [];
+  #refreshedAt = Number.NEGATIVE_INFINITY;
+  /** the newest run's step series of each configured routine, labelled, for rules and /metrics */
+  series: Sample[] = [];
+  /** each run's series by run id: a run's automated steps never change once it is written */
+  #seen = new Map<string, Sample[]>();
 
   constructor(deps: RoutineSchedulerDeps) {
     this.#deps = deps;
@@ -67,10 +81,12 @@ export class RoutineScheduler {
   start(routines: readonly Routine[]): void {
     this.reload(routines);
     void this.deliver();
+    if (this.#deps.recordSamples) void this.refreshSeries();
     if (this.#ownRunner) this.#runner.start();
   }
 
   reload(routines: readonly Routine[]): void {
+    this.#routines = routines;
     const jobs: ScheduledJob[] = routines.map((routine) => ({
       id: `routine:${routine.name}`,
       phaseKey: routine.name,
@@ -92,7 +108,37 @@ export class RoutineScheduler {
         return { ok: true };
       },
     });
+    if (this.#deps.recordSamples)
+      jobs.push({
+        id: 'gauges:routines',
+        phaseKey: HOUSEKEEPING,
+        kind: 'gauges',
+        pool: 'tasks',
+        missed: 'skip',
+        schedule: { type: 'every', everyMs: seriesEveryMs },
+        run: async () => {
+          if (this.#deps.clock.now() - this.#refreshedAt >= seriesRefreshMs) await this.refreshSeries();
+          else this.#recordSeries();
+          return { ok: true };
+        },
+      });
     this.#runner.set('routines', jobs);
+  }
+
+  #recordSeries(): void {
+    const ts = this.#deps.clock.now();
+    if (this.series.length) this.#deps.recordSamples?.(this.series.map((s) => ({ ...s, ts })));
+  }
+
+  /** The step series of each configured routine's newest run, read from the store and recorded. */
+  async refreshSeries(): Promise<void> {
+    this.#refreshedAt = this.#deps.clock.now();
+    try {
+      this.series = await routineSeries(this.#deps.store, this.#routines, this.#seen);
+      this.#recordSeries();
+    } catch (e) {
+      this.#deps.log.error({ err: describe(e) }, "reading the routines' step series failed");
+    }
   }
 
   /** one run of a routine (skipped while its previous run's steps are still running) */
@@ -116,8 +162,10 @@ export class RoutineScheduler {
       },
     )
       .then(async ({ run, created }): Promise<JobOutcome> => {
-        if (created)
+        if (created) {
           this.#deps.log.info({ routine: routine.name, run: run.id, status: run.status }, 'routine ran');
+          if (this.#deps.recordSamples) await this.refreshSeries();
+        }
         await this.deliver();
         return { ok: true, message: `${run.id}: ${run.status}${created ? '' : ' (already recorded)'}` };
       })
@@ -185,6 +233,41 @@ export class RoutineScheduler {
     else this.#runner.set('routines', []);
     await this.idle();
   }
+}
+
+/**
+ * The series each configured routine's newest run put in its steps' sections, labelled with the
+ * routine and the step. A step of that run that recorded none (skipped, failed) has none now:
+ * its series go stale rather than keep an old value. `seen` keeps each run's series by its id,
+ * so only a new run is read whole.
+ */
+export async function routineSeries(
+  store: Store,
+  routines: readonly Routine[],
+  seen = new Map<string, Sample[]>(),
+): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const newest = new Set<string>();
+  for (const r of routines) {
+    const [last] = await store.routines.listRuns({ routine: r.name, limit: 1 });
+    if (!last) continue;
+    newest.add(last.id);
+    let series = seen.get(last.id);
+    if (!series) {
+      const run = await store.routines.getRun(last.id);
+      series = (run?.steps ?? []).flatMap((step) =>
+        ((step.section as Section | undefined)?.series ?? []).map((s) => ({
+          name: s.name,
+          labels: { ...s.labels, routine: r.name, step: step.name },
+          value: s.value,
+        })),
+      );
+      seen.set(last.id, series);
+    }
+    out.push(...series);
+  }
+  for (const id of seen.keys()) if (!newest.has(id)) seen.delete(id);
+  return out;
 }
 
 /** Per configured routine: when it last ran and how many of its manual steps wait, for /metrics. */

@@ -113,6 +113,11 @@ describe('the outdated step, against a local server speaking the npm registry', 
       'ok patch: lodash 4.17.20 → 4.17.21 (2000 days behind)',
       'attention gone: not in the registry',
     ]);
+    expect(s.series).toEqual([
+      { name: 'dependencies_outdated', labels: { update: 'major' }, value: 1 },
+      { name: 'dependencies_outdated', labels: { update: 'minor' }, value: 1 },
+      { name: 'dependencies_outdated', labels: { update: 'patch' }, value: 1 },
+    ]);
     // transitive qs is not asked about; the scoped name is encoded as npm does
     expect(asked.sort()).toEqual(['/@scope%2Fui', '/express', '/gone', '/lodash', '/zod']);
   });

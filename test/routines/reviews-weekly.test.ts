@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/loader.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { runRoutine } from '../../src/routines/runner.js';
+import { routineSeries } from '../../src/services/routines.js';
 import { openStore } from '../../src/store/store.js';
 import { record, writeExport } from '../audit/osv-export.js';
 import { captureIo } from '../cli/io.js';
@@ -157,5 +158,41 @@ describe('vigil report weekly on the example config with fixture data', () => {
       /- Costs: \$[\d,]+ this month, forecast \$[\d,]+ \([+-]\d+% on last month\); db-2 idle \(p95 CPU 4%\)/,
     );
     expect(needs).toContain('- Drift: 2 resources in infra/');
+  });
+
+  it('records each finding as a series for alert rules, labelled with the routine and the step', async () => {
+    const loaded = parseConfig(
+      await import('node:fs').then((f) => f.readFileSync(config, 'utf8')),
+      config,
+      env,
+    );
+    const store = await openStore(env.VIGIL_STORAGE);
+    try {
+      const weekly = loaded.config.routines.find((r) => r.name === 'weekly')!;
+      process.chdir(dir);
+      await runRoutine({ store, loaded }, weekly, { now });
+      const series = await routineSeries(store, [weekly]);
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        series.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels?.[k] === v))
+          ?.value;
+      expect(series.every((s) => s.labels?.routine === 'weekly' && s.labels.step)).toBe(true);
+      expect(value('vulnerabilities_open', { severity: 'critical' })).toBe(1);
+      expect(value('vulnerabilities_open', { severity: 'high' })).toBe(1);
+      expect(value('vulnerabilities_open', { severity: 'medium' })).toBe(1);
+      expect(value('vulnerabilities_open', { severity: 'low' })).toBe(0);
+      expect(value('vulnerabilities_new')).toBe(3); // none was in last week's run
+      expect(value('advisories_age_seconds')).toBeLessThan(2 * 86_400);
+      expect(value('os_updates_pending', { step: 'updates' })).toBe(12);
+      expect(value('os_security_updates_pending')).toBe(4);
+      expect(value('os_reboot_required')).toBe(1);
+      expect(value('cost_month_to_date', { currency: 'USD' })).toBeGreaterThan(0);
+      expect(value('cost_forecast', { currency: 'USD' })).toBeGreaterThan(value('cost_month_to_date')!);
+      // November's $44 a day, plus the priced hosts Vigil observes
+      expect(value('cost_last_month', { currency: 'USD' })).toBeGreaterThanOrEqual(44 * 30);
+      expect(value('cost_opportunities')).toBeGreaterThanOrEqual(1);
+    } finally {
+      process.chdir(saved.cwd);
+      await store.close();
+    }
   });
 });

@@ -107,6 +107,29 @@ describe('the end-of-life step', () => {
     expect(s.summary).toBe(
       'PostgreSQL 12 ended support on 2024-11-21; Node.js 18 ended support on 2025-04-30',
     );
+    // for a rule such as `end_of_life_timestamp_seconds - time() < 30 * 86400`; nginx 1.27 has no date
+    expect(s.series).toEqual([
+      {
+        name: 'end_of_life_timestamp_seconds',
+        labels: { product: 'postgresql', cycle: '15' },
+        value: Date.UTC(2027, 10, 11) / 1000,
+      },
+      {
+        name: 'end_of_life_timestamp_seconds',
+        labels: { product: 'postgresql', cycle: '12' },
+        value: Date.UTC(2024, 10, 21) / 1000,
+      },
+      {
+        name: 'end_of_life_timestamp_seconds',
+        labels: { product: 'nodejs', cycle: '18' },
+        value: Date.UTC(2025, 3, 30) / 1000,
+      },
+      {
+        name: 'end_of_life_timestamp_seconds',
+        labels: { product: 'nodejs', cycle: String(major) },
+        value: Date.UTC(2099, 0, 1) / 1000,
+      },
+    ]);
   });
 
   it('missing data or an unknown version fails with what to do, not a clean pass', async () => {

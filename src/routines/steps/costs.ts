@@ -112,6 +112,12 @@ async function opportunities(spec: Spec, ctx: Parameters<StepKind<Spec>['run']>[
 export const costs: StepKind<Spec> = {
   schema,
   title: () => 'Costs',
+  series: {
+    cost_month_to_date: { help: 'Infrastructure cost this month so far', labels: ['currency'] },
+    cost_forecast: { help: "Infrastructure cost forecast to the month's end", labels: ['currency'] },
+    cost_last_month: { help: 'Infrastructure cost last month', labels: ['currency'] },
+    cost_opportunities: { help: 'Savings opportunities seen (idle hosts, empty disks, extra backups)' },
+  },
   async run(spec, ctx) {
     const files: BillingFile[] = spec.exports
       ? await readBilling(path.resolve(ctx.baseDir, spec.exports))
@@ -168,6 +174,7 @@ export const costs: StepKind<Spec> = {
         state,
       };
     const needs = opp.length > 0 || (sum.change !== null && sum.change > spec.rise);
+    const labels = { currency };
     return {
       status: needs ? 'attention' : 'ok',
       summary: opp.length
@@ -175,6 +182,12 @@ export const costs: StepKind<Spec> = {
         : head,
       findings,
       state,
+      series: [
+        { name: 'cost_month_to_date', labels, value: sum.monthToDate },
+        { name: 'cost_forecast', labels, value: sum.forecast },
+        ...(sum.lastMonth === null ? [] : [{ name: 'cost_last_month', labels, value: sum.lastMonth }]),
+        { name: 'cost_opportunities', value: opp.length },
+      ],
     };
   },
 };

@@ -4,7 +4,7 @@ import { duration } from '../../config/types.js';
 import { describe } from '../../errors.js';
 import { type Cycle, cycleOf, displayName, installedVersion, readCycles } from '../../updates/eol.js';
 import { exec } from '../../updates/exec.js';
-import type { Finding } from '../types.js';
+import type { Finding, StepSeries } from '../types.js';
 import { day, type StepKind } from './types.js';
 
 const product = z.union([
@@ -38,9 +38,17 @@ const dateOf = (eol: Cycle['eol']) => (typeof eol === 'string' ? Date.parse(`${e
 export const endOfLife: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'End of life',
+  series: {
+    end_of_life_timestamp_seconds: {
+      help: 'When the release cycle in use ends support (0: ended, date unknown)',
+      labels: ['product', 'cycle'],
+    },
+  },
   async run(spec, ctx) {
     const source = path.resolve(ctx.baseDir, spec.file);
     const findings: Finding[] = [];
+    // when each product's release cycle ends support (0: ended, date unknown); none while it has no date
+    const series: StepSeries[] = [];
     let problems = 0;
     for (const p of spec.products) {
       const name = displayName(p.product);
@@ -69,6 +77,10 @@ export const endOfLife: StepKind<z.output<typeof schema>> = {
       const latest =
         c.latest && c.latest !== got.version ? ` (${got.version} in use, latest ${c.latest})` : '';
       const at = dateOf(c.eol);
+      const labels = { product: p.product, cycle: String(c.cycle) };
+      if (c.eol === true) series.push({ name: 'end_of_life_timestamp_seconds', labels, value: 0 });
+      else if (Number.isFinite(at))
+        series.push({ name: 'end_of_life_timestamp_seconds', labels, value: at / 1000 });
       if (c.eol === false)
         findings.push({ status: 'ok', text: `${name} ${c.cycle} has no end-of-life date yet${latest}` });
       else if (c.eol === true || (Number.isFinite(at) && at <= ctx.now))
@@ -99,6 +111,7 @@ export const endOfLife: StepKind<z.output<typeof schema>> = {
           : `nothing ends support within ${Math.round(spec.within / day)} days`,
       findings,
       state: { ended: ended.length, soon: soon.length },
+      series,
     };
   },
 };

@@ -51,6 +51,12 @@ const line = (o: Outdated) => `${o.name} ${o.current} → ${o.latest} (${age(o.b
 export const outdated: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'Outdated dependencies',
+  series: {
+    dependencies_outdated: {
+      help: 'Direct dependencies behind their latest release, by the update it takes',
+      labels: ['update'],
+    },
+  },
   async run(spec, ctx) {
     const locks = await findLockfiles(spec.paths, ctx.baseDir);
     const findings: Finding[] = [];
@@ -124,6 +130,16 @@ export const outdated: StepKind<z.output<typeof schema>> = {
         minor: groups[1]!.list.length,
         patch: groups[2]!.list.length,
       },
+      // only when every lockfile was compared: a partial count would read as "caught up"
+      ...(broken.length
+        ? {}
+        : {
+            series: groups.map(({ g, list }) => ({
+              name: 'dependencies_outdated',
+              labels: { update: g },
+              value: list.length,
+            })),
+          }),
     };
   },
 };

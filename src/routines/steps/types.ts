@@ -49,6 +49,12 @@ export interface StepKind<Spec> {
   schema: z.ZodType<Spec, any>;
   title(spec: Spec): string;
   run(spec: Spec, ctx: StepContext): Promise<Section>;
+  /**
+   * The series the step puts in its section's `series`: each name with its help and its own label
+   * names (the routine service adds `routine` and `step`). `vigil validate` knows a rule on them
+   * has a source, and /metrics declares them.
+   */
+  series?: Readonly<Record<string, { help: string; labels?: readonly string[] }>>;
 }
 
 /** `- alerts:`, `- alerts: "*"` or `- alerts: { … }`: the options, or their defaults. */

@@ -39,6 +39,11 @@ export function updatesSentence(u: PendingUpdates): string {
 export const updates: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'OS updates',
+  series: {
+    os_updates_pending: { help: 'Operating-system packages with an update pending' },
+    os_security_updates_pending: { help: 'Pending operating-system updates from a security origin' },
+    os_reboot_required: { help: '1 when the system says a reboot is required' },
+  },
   async run(spec) {
     const run: typeof exec = (argv, o) => exec(argv, { timeoutMs: spec.timeout, ...o });
     const manager = spec.manager === 'auto' ? await detectManager(run) : packageManagers[spec.manager];
@@ -85,6 +90,12 @@ export const updates: StepKind<z.output<typeof schema>> = {
       summary: `${updatesSentence(u)} (${u.manager})`,
       findings,
       state: { manager: u.manager, pending: u.packages.length, security: u.security, reboot: u.reboot },
+      series: [
+        { name: 'os_updates_pending', value: u.packages.length },
+        { name: 'os_security_updates_pending', value: sec.length },
+        // unknown (no reboot file, no needs-restarting): no series rather than a false 0
+        ...(u.reboot === null ? [] : [{ name: 'os_reboot_required', value: u.reboot ? 1 : 0 }]),
+      ],
     };
   },
 };

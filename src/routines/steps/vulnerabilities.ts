@@ -4,7 +4,7 @@ import { type AuditResult, atOrAbove, audit, findingKey } from '../../audit/scan
 import { severities } from '../../audit/severity.js';
 import { findingLine, freshness, headline } from '../../audit/words.js';
 import { duration } from '../../config/types.js';
-import type { Finding } from '../types.js';
+import type { Finding, StepSeries } from '../types.js';
 import { day, type StepKind } from './types.js';
 
 const ignoreSchema = z.strictObject({
@@ -40,6 +40,14 @@ const schema = z.strictObject({
 export const vulnerabilities: StepKind<z.output<typeof schema>> = {
   schema,
   title: () => 'Vulnerabilities',
+  series: {
+    vulnerabilities_open: {
+      help: 'Known vulnerabilities in locked dependencies, not ignored, by severity',
+      labels: ['severity'],
+    },
+    vulnerabilities_new: { help: 'Vulnerabilities found that the previous run did not find' },
+    advisories_age_seconds: { help: 'Age of the oldest advisory export the scan read' },
+  },
   async run(spec, ctx) {
     const r: AuditResult = await audit({
       paths: spec.paths,
@@ -74,6 +82,28 @@ export const vulnerabilities: StepKind<z.output<typeof schema>> = {
       dataUpdatedAt: r.advisories.length ? Math.min(...r.advisories.map((a) => a.updatedAt)) : null,
     };
     const scanned = r.lockfiles.filter((l) => !l.error).length;
+    // Every severity, zeros included, so `vulnerabilities_open{severity="critical"} > 0` always has
+    // a series to compare; an incomplete scan records none (a partial count is not "0 critical").
+    const series: StepSeries[] = r.errors.length
+      ? []
+      : [
+          ...severities.map((severity) => ({
+            name: 'vulnerabilities_open',
+            labels: { severity },
+            value: r.findings.filter((v) => v.severity === severity).length,
+          })),
+          ...(prevKeys
+            ? [
+                {
+                  name: 'vulnerabilities_new',
+                  value: r.findings.filter((v) => !prevSet.has(findingKey(v))).length,
+                },
+              ]
+            : []),
+          ...(state.dataUpdatedAt !== null
+            ? [{ name: 'advisories_age_seconds', value: Math.max(0, (ctx.now - state.dataUpdatedAt) / 1000) }]
+            : []),
+        ];
     if (r.errors.length) {
       const summary = `scan incomplete: ${r.errors[0]}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more problems)` : ''}`;
       return {
@@ -91,6 +121,7 @@ export const vulnerabilities: StepKind<z.output<typeof schema>> = {
       summary: `${headline(r, prevKeys)}${fresh?.stale ? `; ${fresh.text}` : ''}${r.findings.length || fresh?.stale ? '' : ` (${scanned} lockfile${scanned === 1 ? '' : 's'}, advisory data ${Math.round((ctx.now - (state.dataUpdatedAt ?? ctx.now)) / day)} days old)`}`,
       findings,
       state,
+      series,
     };
   },
 };
