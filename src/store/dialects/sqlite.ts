@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteAdapter, SqliteDialect } from 'kysely';
 import { VigilError } from '../../errors.js';
 import type { StoreDialect } from './capabilities.js';
 import { sqliteBulkWriter } from './sqlite-bulk.js';
@@ -16,6 +16,25 @@ import { sqliteBulkWriter } from './sqlite-bulk.js';
  * one, a test run a few hundred.
  */
 const retained: unknown[] = [];
+
+/**
+ * SQLite runs DDL inside transactions, and Vigil's migrations need it to: all pending migrations
+ * then run in one (immediate) transaction, so a crash leaves none half-applied, and two processes
+ * opening a new file at once (`vigil up` and `vigil token create`) migrate one after the other
+ * instead of both creating the same tables. Kysely's SQLite adapter says no only because some
+ * SQLite statements (VACUUM) cannot; no migration of Vigil's uses them.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalSqliteAdapter();
+  }
+}
 
 export function sqliteDialect(file: string): StoreDialect {
   let db: Database.Database;
@@ -51,7 +70,7 @@ export function sqliteDialect(file: string): StoreDialect {
   let bulk: ReturnType<typeof sqliteBulkWriter> | undefined;
   return {
     name: 'sqlite',
-    kysely: new SqliteDialect({ database: statements }),
+    kysely: new TransactionalSqliteDialect({ database: statements }),
     bigint: 'integer',
     double: 'real',
     greatest: 'max',
@@ -85,6 +104,10 @@ function reusingStatements(db: Database.Database) {
   return {
     close: () => db.close(),
     prepare(sql: string) {
+      // Every transaction Vigil opens writes, so it takes the write lock when it begins: a deferred
+      // one that writes after reading cannot wait for another process's write lock (SQLite answers
+      // SQLITE_BUSY at once), while BEGIN IMMEDIATE waits for it within busy_timeout.
+      if (sql === 'begin') sql = 'begin immediate';
       let stmt = statements.get(sql);
       if (!stmt) {
         stmt = db.prepare(sql);
