@@ -23,6 +23,17 @@ export async function upCommand(
   });
   const streams = pino.multistream([{ level, stream: scrubbed(pino.destination({ fd: 1, sync: true })) }]);
   const logger = pino({ level, base: undefined }, streams);
+  // Signals are caught from the start: the daemon logs "Vigil is up" before this function returns,
+  // and a supervisor may signal as soon as it reads that line (or while the store migrates). A
+  // signal before the daemon is ready stops it as soon as it is.
+  let requested: string | undefined;
+  let stop = (signal: string) => {
+    requested ??= signal;
+  };
+  let reload = () => {};
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => reload());
   const daemon = await startDaemon({
     configPath: configPath(io, opts.config),
     logger,
@@ -40,7 +51,10 @@ export async function upCommand(
     logger.info({ log_file: logFile }, 'logging to file');
   }
   const exited = new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
+    let stopping = false;
+    stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'stopping');
       daemon.stop(10_000).then(
         () => resolve(0),
@@ -50,10 +64,9 @@ export async function upCommand(
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    reload = () => void daemon.reload();
     watchParent(() => stop('parent exited'));
-    process.on('SIGHUP', () => void daemon.reload());
+    if (requested) stop(requested);
   });
   // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
   const admin = daemon.firstAdmin;
