@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
