@@ -57,5 +57,7 @@ if (process.argv[2] === '--stdin') {
     samples = parse(text).samples.length;
     ms.push(performance.now() - t);
   }
-  process.stdout.write(`${JSON.stringify({ which, readMs, ms, samples, chars: text.length })}\n`);
+  // peak RSS of the whole child (the text, the parser, the last run's result), in KiB
+  const rssKiB = process.resourceUsage().maxRSS;
+  process.stdout.write(`${JSON.stringify({ which, readMs, ms, samples, chars: text.length, rssKiB })}\n`);
 }

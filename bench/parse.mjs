@@ -12,7 +12,8 @@
 //   BENCH_MB=50       size of the exposition          BENCH_RUNS=7   timed runs of each kind
 //   BENCH_CPU=0       the core to pin to               BENCH_KEEP=1   keep the temp file
 //   BENCH_PROMTOOL    the promtool to run (default: promtool on PATH)
-// Needs `npm run build` first (imports dist/). promtool comes with Debian's `prometheus` package;
+// Peak RSS: the in-process child's maxRSS; whole processes run under /usr/bin/time.
+// Needs `npm run build` first (imports dist/). Appends to BENCHMARKS.md. promtool comes with Debian's `prometheus` package;
 // when it is missing and this runs as root, it is installed with apt-get (the table says if not).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { machine, mdTable, median, versionOf } from './harness.mjs';
+import { gitDescribe, machine, mdTable, median, versionOf, writeSection } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -142,7 +143,8 @@ function generate(file, bytes) {
 const pinned = (cmd, args) => ['taskset', ['-c', cpu, cmd, ...args]];
 
 /** Run a command with `file` on stdin; resolves { ms, code, stdout, stderr } by this process's clock. */
-function timed(cmd, args, file, extraEnv = {}) {
+function timed(cmd0, args0, file, extraEnv = {}) {
+  const [cmd, args] = ['/usr/bin/time', ['-f', '@@rss %M', cmd0, ...args0]];
   return new Promise((resolve, reject) => {
     const input = fs.openSync(file, 'r');
     const t0 = performance.now();
@@ -160,7 +162,11 @@ function timed(cmd, args, file, extraEnv = {}) {
       stderr += d;
     });
     child.once('error', reject);
-    child.once('close', (code) => resolve({ ms: performance.now() - t0, code, stdout, stderr }));
+    child.once('close', (code) => {
+      const ms = performance.now() - t0;
+      const rssKiB = Number(/@@rss (\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+      resolve({ ms, code, stdout, stderr: stderr.replace(/@@rss \d+\n?/, ''), rssKiB });
+    });
   });
 }
 
@@ -214,6 +220,7 @@ try {
   const mb = gen.bytes / 1e6;
   log(`${mb.toFixed(1)} MB, ${gen.families} families, ${gen.samples} samples`);
 
+  const load0 = os.loadavg();
   log(`in-process: ${runs} timed runs of each parser on CPU ${cpu}`);
   const vigil = inProcess(file, 'vigil');
   if (vigil.samples !== gen.samples)
@@ -224,39 +231,58 @@ try {
   log(`whole process, stdin to exit: Vigil${hasPromtool ? ' and promtool, alternating' : ''}`);
   const node = [];
   const prom = [];
+  const nodeRss = [];
+  const promRss = [];
   let promNote = '';
   for (let r = 0; r < runs; r++) {
     const v = await timed(...pinned(process.execPath, [path.join(here, 'parse-run.mjs'), '--stdin']), file);
     if (v.code !== 0) throw new Error(`Vigil failed on the exposition: ${v.stderr}`);
     node.push(v.ms);
+    nodeRss.push(v.rssKiB);
     if (hasPromtool) {
       const p = await timed(...pinned(promtool, ['check', 'metrics']), file, { GOMAXPROCS: '1' });
       // Exit 3 = lint findings, still a full parse; 1 = the parse failed.
       if (p.code !== 0 && p.code !== 3) throw new Error(`promtool failed: ${p.stderr || p.stdout}`);
       if (p.code === 3) promNote = ` (lint findings: ${(p.stdout + p.stderr).split('\n')[0]})`;
       prom.push(p.ms);
+      promRss.push(p.rssKiB);
     }
   }
 
   const best = (xs) => Math.min(...xs);
-  const row = (what, ms, n = gen.samples) => [
+  const row = (what, ms, rssKiB, n = gen.samples) => [
     what,
     fmtMs(best(ms)),
     fmtMs(median(ms)),
     `${fmtRate(rate(n, best(ms)))} / ${fmtRate(rate(n, median(ms)))}`,
     `${rate(gen.bytes / 1e6, best(ms)).toFixed(0)} / ${rate(gen.bytes / 1e6, median(ms)).toFixed(0)}`,
+    `${(rssKiB / 1024).toFixed(0)} MB`,
   ];
   const rows = [
-    row('Vigil `parseExposition` → array of samples, in process', vigil.ms),
-    row('Vigil `scanExposition` → callback per sample, in process', scan.ms),
-    row('split + regex per line, in process (baseline)', split.ms),
-    row('Vigil, whole process: `node bench/parse-run.mjs --stdin < file`', node),
+    row('Vigil `parseExposition` → array of samples, in process', vigil.ms, vigil.rssKiB),
+    row('Vigil `scanExposition` → callback per sample, in process', scan.ms, scan.rssKiB),
+    row('split + regex per line, in process (baseline)', split.ms, split.rssKiB),
+    row('Vigil, whole process: `node bench/parse-run.mjs --stdin < file`', node, median(nodeRss)),
   ];
-  if (hasPromtool) rows.push(row('`promtool check metrics < file` (GOMAXPROCS=1)', prom));
-  const header = ['what (one core)', 'best', 'median', 'samples/s best / median', 'MB/s best / median'];
+  if (hasPromtool) rows.push(row('`promtool check metrics < file` (GOMAXPROCS=1)', prom, median(promRss)));
+  const header = [
+    'what (one core)',
+    'best',
+    'median',
+    'samples/s best / median',
+    'MB/s best / median',
+    'peak RSS',
+  ];
   const m = machine();
+  const now = new Date();
+  const goal = rate(gen.samples, median(scan.ms));
   const lines = [
-    `### Exposition parsing — ${new Date().toISOString().slice(0, 10)}`,
+    `## Exposition parsing: Vigil vs \`promtool check metrics\` — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `- Command: \`npm run bench:parse\`. Vigil commit ${gitDescribe(path.join(here, '..'))}. Load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} at the end (2 cores shared with CI and other work).`,
     '',
     `${mb.toFixed(1)} MB text format 0.0.4, ${gen.families} families, ${gen.samples.toLocaleString('en')} samples ` +
       `(counters, gauges, histograms with 12 \`le\` buckets, summaries; 3–6 labels per series). ` +
@@ -282,7 +308,18 @@ try {
     `In process, median: Vigil is ${(median(split.ms) / median(vigil.ms)).toFixed(1)}× (array) and ` +
       `${(median(split.ms) / median(scan.ms)).toFixed(1)}× (callback) as fast as the split + regex baseline.`,
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  lines.push(
+    '',
+    `Goal ≥ 2 M samples/s (\`scanExposition\`, median): ${goal >= 2e6 ? 'met' : '**not met**'} (${fmtRate(goal)}).`,
+  );
+  const body = lines.join('\n');
+  writeSection(
+    path.join(here, '..', 'BENCHMARKS.md'),
+    `parse ${now.toISOString().slice(0, 10)} ${gitDescribe(path.join(here, '..'))}`,
+    body,
+  );
+  log('appended to BENCHMARKS.md');
+  process.stdout.write(`${body}\n`);
 } finally {
   if (env.BENCH_KEEP === '1') log(`kept ${file}`);
   else fs.rmSync(dir, { recursive: true, force: true });

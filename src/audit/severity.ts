@@ -1,4 +1,4 @@
-import cvss from 'ae-cvss-calculator';
+import { createRequire } from 'node:module';
 import type { OsvAffected, OsvRecord } from './osv.js';
 
 export const severities = ['unknown', 'low', 'medium', 'high', 'critical'] as const;
@@ -20,6 +20,8 @@ export function ratingOf(score: number): Severity {
  * (v2, v3.0, v3.1, v4.0): the vector's version prefix picks the calculator.
  */
 export function cvssScore(vector: string): number | undefined {
+  // Required on the first score: the step's schema imports this file, most runs score nothing.
+  const cvss = createRequire(import.meta.url)('ae-cvss-calculator') as typeof import('ae-cvss-calculator');
   try {
     const v = vector.trim();
     const calc = v.startsWith('CVSS:4.0/')

@@ -1,6 +1,18 @@
-import pep440 from '@renovatebot/pep440';
-import * as rubygems from '@renovatebot/ruby-semver';
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type Pep440 from '@renovatebot/pep440';
+import type * as RubyGems from '@renovatebot/ruby-semver';
+import type Semver from 'semver';
+
+// The version libraries are required by the first comparison, not by every command whose config
+// schema lists the audit step (they are CommonJS, so a synchronous require keeps compare sync).
+const load = createRequire(import.meta.url);
+let libs: { semver: typeof Semver; pep440: typeof Pep440; rubygems: typeof RubyGems } | undefined;
+const lib = () =>
+  (libs ??= {
+    semver: load('semver') as typeof Semver,
+    pep440: load('@renovatebot/pep440') as typeof Pep440,
+    rubygems: load('@renovatebot/ruby-semver') as typeof RubyGems,
+  });
 
 /** The OSV ecosystems Vigil reads lockfiles of, named as OSV names them (and its export folders). */
 export const ecosystems = ['npm', 'PyPI', 'Go', 'crates.io', 'RubyGems', 'Packagist'] as const;
@@ -13,8 +25,8 @@ const cmpStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** SemVer 2.0 precedence (build metadata ignored), as OSV's SEMVER ranges and npm and Cargo order versions. */
 export function compareSemver(a: string, b: string): number {
-  const pa = semver.parse(a.replace(/^v/, ''), { loose: true });
-  const pb = semver.parse(b.replace(/^v/, ''), { loose: true });
+  const pa = lib().semver.parse(a.replace(/^v/, ''), { loose: true });
+  const pb = lib().semver.parse(b.replace(/^v/, ''), { loose: true });
   if (pa && pb) return pa.compare(pb);
   // a version the library cannot read sorts as text, which at least keeps equal ones equal
   return cmpStrings(a, b);
@@ -29,14 +41,14 @@ export const compareGo: Compare = compareSemver;
 
 /** PEP 440 (epochs `1!2.0`, post-releases `1.0.post1`, dev and local versions) by the library Renovate uses. */
 export function comparePep440(a: string, b: string): number {
-  if (pep440.valid(a) && pep440.valid(b)) return pep440.compare(a, b);
+  if (lib().pep440.valid(a) && lib().pep440.valid(b)) return lib().pep440.compare(a, b);
   return cmpStrings(a, b);
 }
 
 /** RubyGems' Gem::Version order, where a letter starts a pre-release: 1.0.0.pre < 1.0.0. */
 export function compareRubyGems(a: string, b: string): number {
-  if (!rubygems.valid(a) || !rubygems.valid(b)) return cmpStrings(a, b);
-  return rubygems.eq(a, b) ? 0 : rubygems.gt(a, b) ? 1 : -1;
+  if (!lib().rubygems.valid(a) || !lib().rubygems.valid(b)) return cmpStrings(a, b);
+  return lib().rubygems.eq(a, b) ? 0 : lib().rubygems.gt(a, b) ? 1 : -1;
 }
 
 /*

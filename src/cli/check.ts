@@ -4,7 +4,7 @@ import { loadConfig } from '../config/loader.js';
 import { systemClock } from '../core/clock.js';
 import { VigilError } from '../errors.js';
 import { Monitor } from '../services/monitor.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { configPath } from './config-path.js';
 import { type Io, paint, table } from './output.js';
 
@@ -34,7 +34,8 @@ export async function checkCommand(
   };
   // A log check resumes from the offsets the daemon (or the last `vigil check`) left.
   const opened = () => {
-    store ??= openStore(config.storage);
+    // Imported here: the store and its query builder are most of the start-up, and most checks never need it.
+    store ??= import('../store/store.js').then(({ openStore }) => openStore(config.storage));
     return store;
   };
   const state = {

@@ -285,4 +285,33 @@ export class FingerprintTable {
   get size(): number {
     return this.#byTemplate.size;
   }
+
+  /** The table's rows, to send to another thread and merge there. */
+  entries(): TableEntry[] {
+    return [...this.#byTemplate];
+  }
+
+  /**
+   * Adds the rows of a table that counted the lines after this one's (a later byte range of the
+   * same file): counts add up, the first line stays this table's, the last becomes the other's.
+   */
+  merge(rows: readonly TableEntry[]): void {
+    for (const [key, theirs] of rows) {
+      const fp = this.#byTemplate.get(key);
+      if (!fp) {
+        if (this.#byTemplate.size < this.maxTemplates) this.#byTemplate.set(key, { ...theirs });
+        continue;
+      }
+      fp.count += theirs.count;
+      if (theirs.firstSeen !== undefined && (fp.firstSeen === undefined || theirs.firstSeen < fp.firstSeen))
+        fp.firstSeen = theirs.firstSeen;
+      if (theirs.lastSeen !== undefined && (fp.lastSeen === undefined || theirs.lastSeen > fp.lastSeen))
+        fp.lastSeen = theirs.lastSeen;
+      if (fp.firstLine === undefined) fp.firstLine = theirs.firstLine;
+      if (theirs.lastLine !== undefined) fp.lastLine = theirs.lastLine;
+    }
+  }
 }
+
+/** One row of a FingerprintTable: its template hash and what was counted under it. */
+export type TableEntry = [number, Fingerprint & { firstLine?: string; lastLine?: string }];

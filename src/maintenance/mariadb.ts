@@ -1,4 +1,3 @@
-import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { redactUrl } from '../checks/verdict.js';
 import { checkAborted, quoteIdent, type TaskKind } from './types.js';
@@ -34,6 +33,8 @@ export const mariadb: TaskKind<Spec> = {
   schema,
   target: (s) => redactUrl(s.url),
   async run(spec, ctx) {
+    // Loaded by the first run, not with the config schema that lists every task kind.
+    const { default: mysql } = await import('mysql2/promise');
     const uri = spec.url.replace(/^mariadb:/, 'mysql:');
     const conn = await mysql.createConnection({ uri, connectTimeout: Math.min(ctx.timeoutMs, 10_000) });
     conn.on('error', () => {});

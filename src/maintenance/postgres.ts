@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { z } from 'zod';
 import { redactUrl } from '../checks/verdict.js';
 import { checkAborted, quoteIdent, type TaskKind } from './types.js';
@@ -46,6 +45,8 @@ export const postgres: TaskKind<Spec> = {
   schema,
   target: (s) => redactUrl(s.url),
   async run(spec, ctx) {
+    // Loaded by the first run, not with the config schema that lists every task kind.
+    const { default: pg } = await import('pg');
     const client = new pg.Client({
       connectionString: spec.url,
       connectionTimeoutMillis: Math.min(ctx.timeoutMs, 10_000),

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { TaskKind } from './types.js';
 
@@ -25,6 +24,7 @@ export const store: TaskKind<Spec> = {
       done.push(`pruned ${total} rows`);
     }
     if (spec.vacuum && !ctx.signal.aborted) {
+      const { sql } = await import('kysely');
       await sql.raw(s.dialect === 'postgres' ? 'VACUUM (ANALYZE)' : 'VACUUM').execute(s.db);
       done.push('vacuumed');
     }

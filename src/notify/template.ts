@@ -1,4 +1,5 @@
-import { Liquid, type Template } from 'liquidjs';
+import { createRequire } from 'node:module';
+import type { Liquid, Template } from 'liquidjs';
 import type { NotificationData } from './types.js';
 
 /**
@@ -23,27 +24,35 @@ export const templateLimits = Object.freeze({
   outputChars: 262_144,
 });
 
-const engine = new Liquid({
-  parseLimit: templateLimits.parseChars,
-  renderLimit: templateLimits.renderMs,
-  memoryLimit: templateLimits.memory,
-  strictFilters: true,
-  ownPropertyOnly: true,
-  cache: false,
-  relativeReference: false,
-  // No file access: {% include %} and {% render %} find nothing, so a template cannot read the disk.
-  fs: {
-    exists: async () => false,
-    existsSync: () => false,
-    readFile: async () => {
-      throw new Error('templates cannot include files');
+// LiquidJS is loaded on the first template, not with the config schema: most CLI commands never
+// render one, and loading it costs ~30 ms of every start-up. It is CommonJS, so a plain require.
+let liquid: Liquid | undefined;
+const engine = (): Liquid => {
+  if (liquid) return liquid;
+  const { Liquid: Engine } = createRequire(import.meta.url)('liquidjs') as typeof import('liquidjs');
+  liquid = new Engine({
+    parseLimit: templateLimits.parseChars,
+    renderLimit: templateLimits.renderMs,
+    memoryLimit: templateLimits.memory,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    cache: false,
+    relativeReference: false,
+    // No file access: {% include %} and {% render %} find nothing, so a template cannot read the disk.
+    fs: {
+      exists: async () => false,
+      existsSync: () => false,
+      readFile: async () => {
+        throw new Error('templates cannot include files');
+      },
+      readFileSync: () => {
+        throw new Error('templates cannot include files');
+      },
+      resolve: (_dir, file) => file,
     },
-    readFileSync: () => {
-      throw new Error('templates cannot include files');
-    },
-    resolve: (_dir, file) => file,
-  },
-});
+  });
+  return liquid;
+};
 const parsed = new Map<string, Template[]>();
 
 export const defaultTitle =
@@ -59,7 +68,7 @@ export const defaultBody = `{% for a in alerts %}{% if a.status == "firing" %}FI
 function compile(text: string): Template[] {
   let t = parsed.get(text);
   if (!t) {
-    t = engine.parse(text);
+    t = engine().parse(text);
     if (parsed.size > 1000) parsed.clear();
     parsed.set(text, t);
   }
@@ -72,7 +81,7 @@ function firstLine(e: unknown): string {
 
 /** Renders one template within the limits; throws past them. */
 function renderBounded(text: string, ctx: object): string {
-  const out = engine.renderSync(compile(text), ctx) as string;
+  const out = engine().renderSync(compile(text), ctx) as string;
   if (out.length > templateLimits.outputChars) {
     throw new Error(
       `template output is ${out.length} characters, more than the limit of ${templateLimits.outputChars}`,
@@ -169,7 +178,7 @@ export function render(
         errors.push(firstLine(e));
       }
     }
-    return engine.renderSync(compile(fallback), ctx) as string;
+    return engine().renderSync(compile(fallback), ctx) as string;
   };
   return { title: one(templates.title, defaultTitle).trim(), body: one(templates.body, defaultBody), errors };
 }

@@ -10,8 +10,6 @@ import { checkStateRepo } from './check-state.js';
 import { checksRepo } from './checks.js';
 import { clusterRepo } from './cluster.js';
 import type { StoreDialect } from './dialects/capabilities.js';
-import { postgresDialect } from './dialects/postgres.js';
-import { sqliteDialect } from './dialects/sqlite.js';
 import { escalationsRepo } from './escalations.js';
 import { Head, withHead } from './head.js';
 import { heartbeatsRepo } from './heartbeats.js';
@@ -40,7 +38,7 @@ export type Store = Awaited<ReturnType<typeof openStore>>;
 
 /** `sqlite:./vigil.db`, `sqlite::memory:` or `postgres://…`; migrated and ready. */
 export async function openStore(url: string, opts: { now?: () => number } = {}) {
-  const dialect = dialectFor(url);
+  const dialect = await dialectFor(url);
   const db = new Kysely<Tables>({ dialect: dialect.kysely });
   try {
     // Capabilities are built side by side, each adding its own numbered migration; a store that
@@ -169,10 +167,16 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
   };
 }
 
-function dialectFor(url: string): StoreDialect {
-  if (url.startsWith('sqlite:'))
+/** Each dialect (and its driver) is loaded only when a store of that kind is opened. */
+async function dialectFor(url: string): Promise<StoreDialect> {
+  if (url.startsWith('sqlite:')) {
+    const { sqliteDialect } = await import('./dialects/sqlite.js');
     return sqliteDialect(url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:');
-  if (/^postgres(ql)?:\/\//.test(url)) return postgresDialect(url);
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { postgresDialect } = await import('./dialects/postgres.js');
+    return postgresDialect(url);
+  }
   throw new VigilError('CONFIG_INVALID', `unsupported storage URL ${redactUrl(url)}`, {
     hint: 'use sqlite:./vigil.db or postgres://user@host/db',
   });

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { redactUrl } from '../../store/store.js';
+import { redactUrl } from '../../config/redact.js';
 import { BackupFailed, capture, hasProgram, runPipeline, type Stage } from '../pipeline.js';
 import type { BackupSource } from '../types.js';
 import { compressionOf, pickCompression } from './compression.js';

@@ -1,8 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { z } from 'zod';
-import { redactUrl } from '../../store/store.js';
+import { redactUrl } from '../../config/redact.js';
 import { BackupFailed, capture, runPipeline } from '../pipeline.js';
 import type { BackupSource } from '../types.js';
 
@@ -96,7 +95,7 @@ export const postgresSource: BackupSource<PostgresSpec> = {
       );
     }
     await admin(server.toString(), `create database "${name}"`);
-    const client = new pg.Client({ connectionString: target.toString() });
+    const client = new (await driver()).Client({ connectionString: target.toString() });
     let connected = false;
     return {
       target: target.toString(),
@@ -127,7 +126,7 @@ export const postgresSource: BackupSource<PostgresSpec> = {
   },
 
   async existing(_spec, to) {
-    const client = new pg.Client({ connectionString: to });
+    const client = new (await driver()).Client({ connectionString: to });
     try {
       await client.connect();
     } catch (e) {
@@ -168,7 +167,7 @@ function sameDatabase(a: URL, b: URL): boolean {
 }
 
 async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new (await driver()).Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(statement);
@@ -181,7 +180,7 @@ async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.slice(1));
   u.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: u.toString() });
+  const client = new (await driver()).Client({ connectionString: u.toString() });
   await client.connect();
   try {
     const r = await client.query('select 1 from pg_database where datname = $1', [name]);
@@ -197,3 +196,6 @@ async function exists(file: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** The driver, loaded by the first restore check: the config schema lists this source for every command. */
+const driver = async () => (await import('pg')).default;

@@ -1,7 +1,8 @@
 import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { BackupFailed, fsyncPath } from '../pipeline.js';
 import type { BackupSource } from '../types.js';
@@ -14,6 +15,11 @@ import { truthy } from './postgres.js';
  * that are never garbage are never destroyed that way. The store keeps its statements for the
  * same reason (store/dialects/sqlite.ts). A few small objects per verification run.
  */
+/** The driver, required by the first use: the config schema lists this source for every command. */
+let driver: typeof Database | undefined;
+const sqlite = (): typeof Database =>
+  (driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
+
 const held: Database.Statement[] = [];
 function prepare(db: Database.Database, sql: string): Database.Statement {
   const stmt = db.prepare(sql);
@@ -46,7 +52,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     await stat(spec.path).catch((e) => {
       throw new BackupFailed(`cannot read the SQLite database ${spec.path}: ${(e as Error).message}`);
     });
-    const db = new Database(spec.path, { readonly: true, fileMustExist: true });
+    const db = new (sqlite())(spec.path, { readonly: true, fileMustExist: true });
     const out = path.join(ctx.dir, artifact);
     let restarts = 0;
     let lastRemaining = Number.POSITIVE_INFINITY;
@@ -100,7 +106,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
       target,
       label: target,
       async assert(check) {
-        db ??= new Database(target, { readonly: true, fileMustExist: true });
+        db ??= new (sqlite())(target, { readonly: true, fileMustExist: true });
         return truthy(prepare(db, check).pluck().get());
       },
       async drop() {
@@ -124,7 +130,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     } catch {
       return undefined;
     }
-    const db = new Database(to, { readonly: true });
+    const db = new (sqlite())(to, { readonly: true });
     try {
       const n = prepare(db, "select count(*) from sqlite_master where type = 'table'")
         .pluck()
@@ -140,7 +146,7 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
 function integrity(file: string): string {
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new (sqlite())(file, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw new BackupFailed(`cannot open the backup ${file}: ${(e as Error).message}`);
   }
@@ -159,7 +165,7 @@ function integrity(file: string): string {
 }
 
 function sqliteVersion(): string {
-  const db = new Database(':memory:');
+  const db = new (sqlite())(':memory:');
   try {
     return prepare(db, 'select sqlite_version()').pluck().get() as string;
   } finally {

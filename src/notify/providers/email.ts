@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { type Delivery, DeliveryError, type Provider } from '../types.js';
 
@@ -28,6 +27,8 @@ export const emailProvider: Provider<Spec> = {
 
 async function mail(s: Spec, d: Delivery): Promise<void> {
   const a = d.payload.announcement;
+  // Loaded by the first email, not with the config schema that lists every provider.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: s.host,
     port: s.port,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { size } from '../../config/types.js';
 import { applyRetention } from '../../core/retention.js';
 import { money, monthStart, nextMonthStart, summarise } from '../../costs/analysis.js';
-import { type BillingFile, type CostLine, readBilling } from '../../costs/billing.js';
+import type { BillingFile, CostLine } from '../../costs/billing.js';
 import type { Finding } from '../types.js';
 import { fmtPct, percentile, type StepKind } from './types.js';
 
@@ -120,7 +120,7 @@ export const costs: StepKind<Spec> = {
   },
   async run(spec, ctx) {
     const files: BillingFile[] = spec.exports
-      ? await readBilling(path.resolve(ctx.baseDir, spec.exports))
+      ? await (await import('../../costs/billing.js')).readBilling(path.resolve(ctx.baseDir, spec.exports))
       : [];
     const bad = files.filter((f) => f.error);
     const lines: CostLine[] = files.flatMap((f) => f.lines);

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
 import { z } from 'zod';
 import { findLockfiles } from '../../audit/lockfiles.js';
-import { lookupLatest, type Outdated } from '../../audit/outdated.js';
+import type { Outdated } from '../../audit/outdated.js';
 import { duration } from '../../config/types.js';
 import type { Finding } from '../types.js';
 import { day, type StepKind } from './types.js';
@@ -30,6 +29,7 @@ async function directOf(file: string, packages: { name: string; version: string;
     .then((t) => JSON.parse(t) as Record<string, Record<string, string> | undefined>)
     .catch(() => undefined);
   const names = new Set(Object.keys({ ...pkg?.dependencies, ...pkg?.devDependencies }));
+  const { default: semver } = await import('semver');
   const best = new Map<string, string>();
   for (const p of packages)
     if (
@@ -84,6 +84,8 @@ export const outdated: StepKind<z.output<typeof schema>> = {
             summary: 'no direct npm dependencies found',
             findings,
           };
+    // Loaded by a run, not with the config schema that lists every step kind.
+    const { lookupLatest } = await import('../../audit/outdated.js');
     const r = await lookupLatest(wanted, {
       registry: spec.registry,
       cacheDir: path.resolve(ctx.baseDir, spec.cache),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { type AuditResult, atOrAbove, audit, findingKey } from '../../audit/scan.js';
+import type { AuditResult } from '../../audit/scan.js';
 import { severities } from '../../audit/severity.js';
 import { findingLine, freshness, headline } from '../../audit/words.js';
 import { duration } from '../../config/types.js';
@@ -49,6 +49,8 @@ export const vulnerabilities: StepKind<z.output<typeof schema>> = {
     advisories_age_seconds: { help: 'Age of the oldest advisory export the scan read' },
   },
   async run(spec, ctx) {
+    // The scanner and its version parsers are loaded by a run, not with the config schema.
+    const { atOrAbove, audit, findingKey } = await import('../../audit/scan.js');
     const r: AuditResult = await audit({
       paths: spec.paths,
       baseDir: ctx.baseDir,
