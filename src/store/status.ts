@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { OutboxPayload } from '../notify/types.js';
+import { chunk } from './chunk.js';
 import type { Tables } from './tables.js';
 
 export type StatusIncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
@@ -208,13 +210,36 @@ export function statusRepo(db: Kysely<Tables>) {
       return r && toSubscriber(r);
     },
 
-    /** Deletes the subscriber: nothing of the address is kept. */
+    /**
+     * Deletes the subscriber, and nothing of the address is kept: the messages to it in the
+     * outbox go too, those still waiting (an unsubscribe stops them) and those sent (with their
+     * attempts), in one transaction.
+     */
     async remove(where: { id: string } | { address: string }): Promise<number> {
-      const r = await db
-        .deleteFrom('subscribers')
-        .where('id' in where ? 'id' : 'address', '=', 'id' in where ? where.id : where.address)
-        .executeTakeFirst();
-      return Number(r.numDeletedRows);
+      return db.transaction().execute(async (trx) => {
+        const gone = await trx
+          .deleteFrom('subscribers')
+          .where('id' in where ? 'id' : 'address', '=', 'id' in where ? where.id : where.address)
+          .returning(['address'])
+          .execute();
+        for (const { address } of gone) {
+          // LIKE narrows the search (its wildcards only ever widen it); the payload decides.
+          const rows = await trx
+            .selectFrom('notifications')
+            .select(['id', 'payload'])
+            .where('id', 'like', 'sub-%')
+            .where('payload', 'like', `%${JSON.stringify(address)}%`)
+            .execute();
+          const ids = rows
+            .filter((r) => (JSON.parse(r.payload) as OutboxPayload).announcement?.to?.includes(address))
+            .map((r) => r.id);
+          for (const part of chunk(ids, 1, 500)) {
+            await trx.deleteFrom('notification_attempts').where('notification_id', 'in', part).execute();
+            await trx.deleteFrom('notifications').where('id', 'in', part).execute();
+          }
+        }
+        return gone.length;
+      });
     },
 
     async subscribers(opts: { confirmed?: boolean; address?: string } = {}): Promise<Subscriber[]> {
