@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { CheckResult } from '../checks/types.js';
+import { answered, type CheckResult } from '../checks/types.js';
 import type { Tables } from './tables.js';
 
 export interface CheckState {
   name: string;
   kind: string;
   firstSeen: number;
-  last?: { at: number; status: string; message: string; durationMs: number };
+  last?: { at: number; status: string; message: string; durationMs: number; up: boolean };
 }
 
 /** The newest result of each check in a batch. */
@@ -34,6 +34,7 @@ export function checksRepo(db: Kysely<Tables>) {
             last_status: r.status,
             last_message: r.message,
             last_duration_ms: r.durationMs,
+            last_up: answered(r) ? 1 : 0,
           })
           .onConflict((oc) =>
             oc.column('name').doUpdateSet((eb) => ({
@@ -42,6 +43,7 @@ export function checksRepo(db: Kysely<Tables>) {
               last_status: eb.ref('excluded.last_status'),
               last_message: eb.ref('excluded.last_message'),
               last_duration_ms: eb.ref('excluded.last_duration_ms'),
+              last_up: eb.ref('excluded.last_up'),
             })),
           )
           .execute();
@@ -62,6 +64,10 @@ export function checksRepo(db: Kysely<Tables>) {
                 status: r.last_status ?? 'unknown',
                 message: r.last_message ?? '',
                 durationMs: r.last_duration_ms ?? 0,
+                up: answered({
+                  status: r.last_status ?? 'unknown',
+                  up: r.last_up === null ? null : !!r.last_up,
+                }),
               },
       }));
     },

@@ -34,6 +34,8 @@ export const checkRoutes =
           return {
             ...describeCheck(c, loaded),
             status: last?.status ?? 'pending',
+            /** reached its target: a critical check that is up (a busy host) is in trouble, not down */
+            up: last ? last.up : null,
             message: last?.message ?? null,
             lastRunAt: last ? new Date(last.at).toISOString() : null,
             lastDurationMs: last?.durationMs ?? null,
@@ -67,6 +69,7 @@ export const checkRoutes =
           results: results.map((r) => ({
             at: new Date(r.startedAt).toISOString(),
             status: r.status,
+            up: r.up,
             durationMs: r.durationMs,
             message: r.message,
           })),

@@ -9,8 +9,17 @@ const days = 90;
 
 /** What the public may know of a check's state: no message, no target, no host. */
 type PublicState = 'up' | 'degraded' | 'down' | 'unknown';
-const publicState = (status: string | undefined): PublicState =>
-  status === 'ok' ? 'up' : status === 'warning' ? 'degraded' : status === 'critical' ? 'down' : 'unknown';
+/** A critical check that still answers (a busy host, a certificate about to expire) is degraded, not down. */
+const publicState = (last: { status: string; up: boolean } | undefined): PublicState =>
+  last?.status === 'ok'
+    ? 'up'
+    : last?.status === 'warning'
+      ? 'degraded'
+      : last?.status === 'critical'
+        ? last.up
+          ? 'degraded'
+          : 'down'
+        : 'unknown';
 const rank: Record<PublicState, number> = { up: 0, unknown: 1, degraded: 2, down: 3 };
 
 /**
@@ -63,7 +72,7 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
       shown.size ? daily.get() : undefined,
       deps.store.status.list(now - resolvedShownMs),
     ]);
-    const status = new Map(states.map((s) => [s.name, s.last?.status]));
+    const status = new Map(states.map((s) => [s.name, s.last]));
     const perDay = new Map<string, { runs: number[]; up: number[] }>();
     for (const name of shown) perDay.set(name, { runs: Array(days).fill(0), up: Array(days).fill(0) });
     if (grid) {

@@ -109,7 +109,7 @@ export function JobsPage() {
               <td title={j.last_run?.message ?? ''}>
                 {j.last_run ? (
                   <StatusBadge
-                    status={j.last_run.outcome === 'ok' ? 'ok' : 'critical'}
+                    status={j.last_run.outcome === 'ok' ? 'ok' : 'down'}
                     word={j.last_run.outcome === 'ok' ? 'OK' : 'Failed'}
                   />
                 ) : (
