@@ -19,17 +19,25 @@ export function latestPerCheck(results: readonly CheckResult[]): CheckResult[] {
   return [...latest.values()];
 }
 
+/** The oldest start of each check in a batch: its first sight, when the batch is its first. */
+export function earliestPerCheck(results: readonly CheckResult[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const r of results) if (!(first.get(r.check)! <= r.startedAt)) first.set(r.check, r.startedAt);
+  return first;
+}
+
 /** The latest state of every check, so an overview is one query however many checks there are. */
 export function checksRepo(db: Kysely<Tables>) {
   return {
     async upsertLatest(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
+      const first = earliestPerCheck(results);
       for (const r of latestPerCheck(results)) {
         await trx
           .insertInto('checks')
           .values({
             name: r.check,
             kind: r.kind,
-            first_seen: r.startedAt,
+            first_seen: first.get(r.check)!,
             last_at: r.startedAt,
             last_status: r.status,
             last_message: r.message,
@@ -48,6 +56,12 @@ export function checksRepo(db: Kysely<Tables>) {
           )
           .execute();
       }
+    },
+
+    /** When the check first ran here: how much history its long windows hold. */
+    async firstSeen(name: string): Promise<number | undefined> {
+      const row = await db.selectFrom('checks').select('first_seen').where('name', '=', name).executeTakeFirst();
+      return row ? Number(row.first_seen) : undefined;
     },
 
     async all(): Promise<CheckState[]> {

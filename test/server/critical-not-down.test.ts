@@ -91,6 +91,10 @@ describe('a critical check that answered is in trouble, not down', () => {
     expect(row('db')).toMatchObject({ status: 'critical', up: false, availability: 0 });
     const avail = (await app.inject('/api/v1/checks/host/availability?window=24h')).json();
     expect(avail).toMatchObject({ availability: 1, runs: 20, up: 20 });
+    // 20 minutes of runs in a 24h window: the answer says how much history it holds
+    expect(avail).toMatchObject({ historyMs: 20 * minute, windowMs: 86_400_000 });
+    const ninety = (await app.inject('/api/v1/checks/host/availability?window=90d')).json();
+    expect(ninety).toMatchObject({ availability: 1, historyMs: 20 * minute, windowMs: 90 * 86_400_000 });
   });
 
   it('shows the busy host as degraded on the public status page, the refused port as down', async () => {

@@ -83,8 +83,18 @@ export const checkRoutes =
         const { check } = find(req.params.name);
         const window = parseWindow(req.query.window);
         const now = deps.clock.now();
-        const [row] = await deps.store.rollups.availability(now - window.ms, now, [check.name]);
-        return { check: check.name, window: window.name, ...availabilityBody(row) };
+        const [[row], first] = await Promise.all([
+          deps.store.rollups.availability(now - window.ms, now, [check.name]),
+          deps.store.checks.firstSeen(check.name),
+        ]);
+        return {
+          check: check.name,
+          window: window.name,
+          ...availabilityBody(row),
+          // "90d: 100%" from 20 minutes of runs must say so: the history the window holds
+          historyMs: first === undefined ? 0 : Math.max(0, Math.min(window.ms, now - first)),
+          windowMs: window.ms,
+        };
       },
     );
 

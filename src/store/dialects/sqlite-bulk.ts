@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { answered, type CheckResult, type Sample } from '../../checks/types.js';
 import { cacheKey } from '../../core/cache-key.js';
-import { latestPerCheck } from '../checks.js';
+import { earliestPerCheck, latestPerCheck } from '../checks.js';
 import { rollupRows } from '../rollups.js';
 import { labelsKey, type TimedSample } from '../samples.js';
 
@@ -61,11 +61,12 @@ export function sqliteBulkWriter(db: Database.Database) {
       insertResult.run(r.check, r.startedAt, r.durationMs, r.status, r.message, answered(r) ? 1 : 0);
       for (const s of r.samples) sample(s, s.ts ?? r.startedAt);
     }
+    const first = earliestPerCheck(batch);
     for (const r of latestPerCheck(batch)) {
       upsertCheck.run(
         r.check,
         r.kind,
-        r.startedAt,
+        first.get(r.check)!,
         r.startedAt,
         r.status,
         r.message,
