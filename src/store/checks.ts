@@ -60,7 +60,11 @@ export function checksRepo(db: Kysely<Tables>) {
 
     /** When the check first ran here: how much history its long windows hold. */
     async firstSeen(name: string): Promise<number | undefined> {
-      const row = await db.selectFrom('checks').select('first_seen').where('name', '=', name).executeTakeFirst();
+      const row = await db
+        .selectFrom('checks')
+        .select('first_seen')
+        .where('name', '=', name)
+        .executeTakeFirst();
       return row ? Number(row.first_seen) : undefined;
     },
 
