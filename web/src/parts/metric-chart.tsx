@@ -79,7 +79,11 @@ export function MetricChart({
     const el = ref.current;
     if (!el || !data?.t.length) return;
     const fmt = (v: number | null) =>
-      v == null ? '—' : spec.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v));
+      v == null
+        ? '—'
+        : spec.unit === 'ratio'
+          ? `${(v * 100).toFixed(1)}%`
+          : String(Number.isInteger(v) ? v : Number(v.toPrecision(2)));
     const plot = new uPlot(
       {
         width: Math.max(280, el.clientWidth),
