@@ -64,6 +64,7 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
     const first = bucketOf(now, 'd') - (days - 1) * resolutions.d;
     const groups = page.groups.map((g) => ({
       name: g.name,
+      description: g.description,
       checks: config.checks.filter((c) => (g.checks ? g.checks.includes(c.name) : matches(c, g.match!))),
     }));
     const shown = new Set(groups.flatMap((g) => g.checks.map((c) => c.name)));
@@ -90,13 +91,20 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
         const runs = d.runs.reduce((a, b) => a + b, 0);
         const up = d.up.reduce((a, b) => a + b, 0);
         return {
-          name: c.name,
+          // the public name: the check's own name is internal (`app-journal`, `pg`) unless it has none
+          name: c.displayName ?? c.name,
+          ...(c.description ? { description: c.description } : {}),
           state: publicState(status.get(c.name)),
           uptime: runs ? Math.round((up / runs) * 100_000) / 100_000 : null,
           days: d.runs.map((r, i) => (r ? Math.round((d.up[i]! / r) * 10_000) / 10_000 : null)),
         };
       });
-      return { name: g.name, state: worst(checks.map((c) => c.state)), checks };
+      return {
+        name: g.name,
+        ...(g.description ? { description: g.description } : {}),
+        state: worst(checks.map((c) => c.state)),
+        checks,
+      };
     });
     return {
       title: page.title,
