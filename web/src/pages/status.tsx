@@ -72,7 +72,7 @@ function History({ days }: { days: (number | null)[] }) {
   const first = days.findIndex((d) => d !== null);
   if (first <= 0) return null;
   const had = days.length - first;
-  return <> (of {had === 1 ? 'today' : `${had} days`} of history)</>;
+  return <> (of {had === 1 ? '1 day' : `${had} days`} of history)</>;
 }
 
 const headline: Record<string, string> = {
