@@ -153,6 +153,13 @@ status_page:
     await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
     expect(await main.textContent()).toMatch(/\(in \d+[smhd]( \d+[mh])?\)/);
     expect(await main.textContent()).not.toMatch(/\d+ms\)/);
+    // the busy host's job ran and reached its target: it did not fail
+    expect(
+      await main.locator('tr', { hasText: 'check:busy-host' }).locator('.badge').textContent(),
+    ).toContain('OK');
+    expect(await main.locator('tr', { hasText: 'check:gone' }).locator('.badge').textContent()).toContain(
+      'Failed',
+    );
 
     await page.goto(`${url}/status`);
     await page.getByTestId('status-headline').waitFor();
