@@ -130,7 +130,8 @@ export function OverviewPage() {
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ul class="counts" aria-label="Summary">
-        <li class={failing ? 'bad' : 'good'}>
+        {/* nothing down but something critical: not all well, so not green */}
+        <li class={failing ? 'bad' : critical ? 'fair' : 'good'}>
           <strong data-testid="count-down">{failing}</strong> of {plural(counts.checks ?? 0, 'check')} down
           {critical ? (
             <span data-testid="count-critical">
