@@ -77,8 +77,10 @@ status_page:
     browser = await openBrowser({
       allow: ({ url: u, text }) =>
         (/\/api\/v1\/auth\/me$/.test(u) && /40[14]/.test(text)) ||
-        // leaving a page ends its event stream, and the chart queries still under way
-        (/\/api\/v1\/(events$|query_range\?)/.test(u) && text.includes('ERR_ABORTED')),
+        // Leaving a page ends its event stream and the reads still under way: a check page re-reads
+        // its series and charts at each run, and these checks run every second.
+        (/\/api\/v1\/(events$|query_range\?|checks\/[^/]+\/series\?)/.test(u) &&
+          text.includes('ERR_ABORTED')),
     });
     const { page, problems } = browser;
     const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
