@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { sessionManager } from './auth/sessions.js';
 import { ensureFirstAdmin } from './auth/users.js';
 import { backupServiceFor } from './backup/open.js';
+import { answered } from './checks/types.js';
 import type { LoadedConfig } from './config/loader.js';
 import { Scrubber } from './config/redact.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -159,6 +160,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         type: 'check',
         check: r.check,
         status: r.status,
+        up: answered(r),
         at: r.startedAt,
         durationMs: r.durationMs,
       });

@@ -71,6 +71,8 @@ export const mariadbCheck: CheckKind<MariadbSpec> = {
       return {
         ...judge(spec, facts, latencyMs, ctx.now(), ctx.memo),
         durationMs: performance.now() - started,
+        // It answered: a threshold crossed is critical, not down.
+        up: true,
       };
     } catch (e) {
       const message = ctx.signal.aborted

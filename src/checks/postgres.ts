@@ -98,7 +98,8 @@ export const postgresCheck: CheckKind<PostgresSpec> = {
       await client.query('select 1');
       const latencyMs = performance.now() - started;
       const facts = await gather(client, spec);
-      return { ...judge(spec, facts, latencyMs), durationMs: performance.now() - started };
+      // It answered: a threshold crossed is critical, not down.
+      return { ...judge(spec, facts, latencyMs), durationMs: performance.now() - started, up: true };
     } catch (e) {
       const message = ctx.signal.aborted
         ? `timed out after ${ctx.timeoutMs}ms`

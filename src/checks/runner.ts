@@ -95,8 +95,9 @@ export function resultOf(
 ): CheckResult {
   const labels = labelCache(memo, check);
   const base = labels(undefined);
+  const up = isUp(outcome);
   const samples: Sample[] = [
-    { name: 'up', labels: base, value: isUp(outcome) ? 1 : 0 },
+    { name: 'up', labels: base, value: up ? 1 : 0 },
     { name: 'check_duration_seconds', labels: base, value: durationMs / 1000 },
     ...(outcome.samples ?? []).map((s) => ({
       name: s.name,
@@ -114,6 +115,7 @@ export function resultOf(
     startedAt,
     durationMs,
     samples,
+    up,
   };
 }
 

@@ -92,7 +92,8 @@ function judge(
       : leftMs < spec.warn_days * dayMs
         ? 'warning'
         : 'ok';
-  return { status, message, durationMs, samples };
+  // A certificate close to its end still serves: critical, not down. An expired one fails clients.
+  return { status, message, durationMs, samples, up: leftMs > 0 };
 }
 
 /**

@@ -48,6 +48,16 @@ export interface CheckResult {
   samples: Sample[];
   /** the place that ran it, for a check run from several locations; absent: the check's own result */
   location?: string;
+  /**
+   * Whether the probe ran and the target answered (the `up` sample): a busy host is critical
+   * but up. Absent: up when the status is ok or warning.
+   */
+  up?: boolean;
+}
+
+/** A run reached its target: what availability counts and what tells "Critical" from "Down". */
+export function answered(r: { status: string; up?: boolean | null }): boolean {
+  return r.up ?? (r.status === 'ok' || r.status === 'warning');
 }
 
 export interface HeartbeatPing {

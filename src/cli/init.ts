@@ -7,6 +7,11 @@ import type { Io } from './output.js';
 
 export interface MachineFacts {
   listeningPorts: number[];
+  /**
+   * The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range): a listener up
+   * there is a test server or a client's, not a service to watch.
+   */
+  ephemeralFrom: number;
   logFiles: string[];
   dockerSocket: boolean;
   /** the kubeconfig kubectl would use here, if there is one */
@@ -44,8 +49,18 @@ export function discover(
       if (port > 0 && port < 65536) ports.add(port);
     }
   }
+  let ephemeralFrom = 32768;
+  try {
+    const first = Number(
+      readFileSync(path.join(root, 'proc/sys/net/ipv4/ip_local_port_range'), 'utf8').split(/\s+/)[0],
+    );
+    if (first > 0 && first < 65536) ephemeralFrom = first;
+  } catch {
+    // no /proc here: Linux's default range
+  }
   return {
     listeningPorts: [...ports].sort((a, b) => a - b),
+    ephemeralFrom,
     logFiles: commonLogs.filter((p) => existsSync(path.join(root, p))),
     dockerSocket: existsSync(path.join(root, 'var/run/docker.sock')),
     kubeconfig: [env.KUBECONFIG?.split(path.delimiter)[0], path.join(home, '.kube/config')].find(
@@ -71,8 +86,20 @@ const databasePorts: Record<number, string[]> = {
   ],
 };
 
+/** Vigil's own port: 8080 unless something listens there already, then the next free one. */
+export function freeListenPort(facts: MachineFacts): number {
+  const taken = new Set(facts.listeningPorts);
+  let port = 8080;
+  while (taken.has(port)) port++;
+  return port;
+}
+
 export function starterConfig(facts: MachineFacts): string {
-  const ports = facts.listeningPorts.filter((p) => p !== 8080 && !databasePorts[p]).slice(0, 10);
+  const own = freeListenPort(facts);
+  // Long-lived services only: below the ephemeral range, where test servers and clients listen.
+  const ports = facts.listeningPorts
+    .filter((p) => p !== own && p < facts.ephemeralFrom && !databasePorts[p])
+    .slice(0, 10);
   const databases = facts.listeningPorts.filter((p) => databasePorts[p]);
   const lines = [
     '# vigil.yaml: what Vigil watches on this machine. Written by `vigil init`;',
@@ -80,13 +107,19 @@ export function starterConfig(facts: MachineFacts): string {
     '# Secrets come from the environment: ${VAR} or ${VAR:-default}.',
     '',
     'storage: sqlite:./vigil.db',
+    "log_file: ./vigil.log   # Vigil's own log, also on stdout: the vigil-log check reads it",
     'server:',
-    '  listen: 127.0.0.1:8080   # loopback only; put a reverse proxy with TLS in front to expose it',
+    `  listen: 127.0.0.1:${own}   # loopback only; put a reverse proxy with TLS in front to expose it${own === 8080 ? '' : ' (8080 is taken here)'}`,
     '',
     'checks:',
     '  # Vigil watching itself',
     '  - name: vigil',
-    '    http: { url: http://127.0.0.1:8080/health }',
+    `    http: { url: http://127.0.0.1:${own}/health }`,
+    '    every: 30s',
+    '',
+    "  # Vigil's own log: log_matches_total{level} and the guide's error_rate",
+    '  - name: vigil-log',
+    '    log: { path: ./vigil.log, missing_ok: true }',
     '    every: 30s',
     '',
     '  # cpu_usage, memory_usage, disk_usage{mount} and load, as ratios 0..1',
@@ -95,7 +128,10 @@ export function starterConfig(facts: MachineFacts): string {
     '    every: 30s',
   ];
   if (ports.length) {
-    lines.push('', '  # ports something listens on here right now');
+    lines.push(
+      '',
+      `  # long-lived ports something listens on here now (below the ephemeral range, ${facts.ephemeralFrom}+)`,
+    );
     for (const port of ports) {
       lines.push(`  - name: port-${port}`, `    tcp: { host: 127.0.0.1, port: ${port} }`, '    every: 1m');
     }
@@ -125,9 +161,25 @@ export function starterConfig(facts: MachineFacts): string {
   }
   lines.push(
     '',
-    '  # a cron job that must report in every day: `curl -fsS -X POST http://127.0.0.1:8080/api/v1/heartbeat/nightly-backup`',
+    `  # a cron job that must report in every day: \`curl -fsS -X POST http://127.0.0.1:${own}/api/v1/heartbeat/nightly-backup\``,
     '  # - name: nightly-backup',
     '  #   heartbeat: { period: 1d, grace: 1h }',
+    '',
+    "# The guide's three alerts: cpu_usage from the host check, up from every check, error_rate from",
+    "# Vigil's own log (add log checks of your services' logs and it covers them too).",
+    'alerts:',
+    '  - name: HighCPUUsage',
+    '    condition: cpu_usage > 80%',
+    '    duration: 5m',
+    '    severity: warning',
+    '  - name: ServiceDown',
+    '    condition: up == 0',
+    '    duration: 1m',
+    '    severity: critical',
+    '  - name: HighErrorRate',
+    '    condition: error_rate > 5%',
+    '    duration: 2m',
+    '    severity: warning',
     '',
   );
   return lines.join('\n');

@@ -1,3 +1,4 @@
+import { roughDuration } from '../core/duration.js';
 import { jobView, localTime } from '../scheduler/job-view.js';
 import { plannedJobs } from '../services/schedule.js';
 import { loadSetup } from '../services/setup.js';
@@ -43,11 +44,7 @@ export async function jobsCommand(io: Io, opts: { config?: string; json?: boolea
 /** `in 3d 4h`, `in 12m`, or `overdue: runs at start` for a missed slot a daemon would run once. */
 function relative(ms: number): string {
   if (ms < 0) return 'missed: runs at start';
-  const m = Math.round(ms / 60_000);
-  if (m < 60) return `in ${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `in ${h}h ${m % 60}m`;
-  return `in ${Math.floor(h / 24)}d ${h % 24}h`;
+  return `in ${roughDuration(ms)}`;
 }
 
 function took(ms: number): string {

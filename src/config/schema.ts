@@ -30,6 +30,10 @@ const checkObject = z.strictObject({
   timezone: timeZone.optional(),
   timeout: duration({ min: 1, max: maxTimerWait }).optional(),
   labels: labelsSchema.default({}),
+  /** what the public status page calls it, instead of its name ("Checkout", not "shop-api") */
+  display_name: z.string().min(1).max(100).optional(),
+  /** one line under it on the public status page: what it means for the people reading */
+  description: z.string().min(1).max(300).optional(),
   /** where the check runs: `local` is this server, any other name a `vigil probe --location` agent */
   locations: z
     .array(
@@ -58,6 +62,9 @@ export interface CheckConfig {
   quorum?: number;
   /** the quorum as written, for the API */
   quorumSpec?: QuorumSpec;
+  /** the public status page's name and line for it */
+  displayName?: string;
+  description?: string;
 }
 
 const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
@@ -100,7 +107,16 @@ const checkSchema = checkObject.transform((c, ctx): CheckConfig => {
     });
     return z.NEVER;
   }
-  const base = { name: c.name, kind, spec: c[kind], schedule, timeoutMs, labels: c.labels };
+  const base = {
+    name: c.name,
+    kind,
+    spec: c[kind],
+    schedule,
+    timeoutMs,
+    labels: c.labels,
+    ...(c.display_name === undefined ? {} : { displayName: c.display_name }),
+    ...(c.description === undefined ? {} : { description: c.description }),
+  };
   if (c.locations === undefined) {
     if (c.quorum !== undefined) {
       ctx.addIssue({

@@ -9,6 +9,8 @@ import { duration, labelsSchema } from './types.js';
 const statusGroup = z
   .strictObject({
     name: z.string().min(1),
+    /** one line under the group's name on the page */
+    description: z.string().min(1).max(300).optional(),
     checks: z.array(z.string().min(1)).optional(),
     match: labelsSchema.optional(),
   })

@@ -2,6 +2,10 @@
  * Rollup buckets: per minute, hour and day (UTC). A window [from, to) is covered
  * by whole days in the middle and hours (and, for short windows, minutes) at the
  * edges, so a 90-day availability reads ~140 rows per check instead of every run.
+ * At the finest level a bucket belongs to the window that holds its start: the
+ * bucket still filling at `to` (the current hour, when `to` is now) is in, so a
+ * daemon ten minutes old has an availability, and back-to-back windows share no
+ * bucket.
  */
 export const resolutions = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export type Resolution = keyof typeof resolutions;
@@ -30,9 +34,10 @@ export function coverWindow(from: number, to: number, finest: Resolution): Bucke
     const end = Math.floor(hi / size) * size;
     const last = res === finest;
     if (last) {
-      // Round the edges to the nearest bucket: this precision was asked for.
-      const a = Math.round(lo / size) * size;
-      const b = Math.round(hi / size) * size;
+      // The buckets whose start lies in [lo, hi): rounding `hi` to the nearest bucket dropped the
+      // current hour until it was half over, so a young daemon read "no check ran".
+      const a = Math.ceil(lo / size) * size;
+      const b = Math.ceil(hi / size) * size;
       if (a < b) out.push({ res, from: a, to: b });
       return;
     }

@@ -29,6 +29,22 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(total);
 }
 
+/**
+ * A span as people read a countdown: its two largest units, rounded down, "3d 4h", "2h 5m",
+ * "12m", "45s" (a zero second unit is left out: "2h", "3d"). Every countdown Vigil shows (the
+ * CLI's and the dashboard's, whose `web/src/format.ts` has the same rule) reads this way.
+ */
+export function roughDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}
+
 /** The shortest exact form: 90000 → "1m30s". */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatDuration } from '../core/duration.js';
+import { roughDuration } from '../core/duration.js';
 import { VigilError } from '../errors.js';
 import type { Incident, IncidentsRepo } from '../store/incidents.js';
 import { type Silence, type SilencesRepo, silenceState } from '../store/silences.js';
@@ -69,7 +69,7 @@ export function silenceView(s: Silence, now: number) {
     endsAt: new Date(s.endsAt).toISOString(),
     createdBy: s.createdBy,
     comment: s.comment,
-    remaining: silenceState(s, now) === 'expired' ? '' : formatDuration(s.endsAt - Math.max(now, s.startsAt)),
+    remaining: silenceState(s, now) === 'expired' ? '' : roughDuration(s.endsAt - Math.max(now, s.startsAt)),
   };
 }
 

@@ -1,13 +1,14 @@
 import { LOCAL } from '../checks/quorum.js';
 import { checkKinds } from '../checks/registry.js';
 import { resultOf, runCheck } from '../checks/runner.js';
-import type {
-  CheckKind,
-  CheckResult,
-  CheckStateHandle,
-  HeartbeatReader,
-  KindOutcome,
-  Sample,
+import {
+  answered,
+  type CheckKind,
+  type CheckResult,
+  type CheckStateHandle,
+  type HeartbeatReader,
+  type KindOutcome,
+  type Sample,
 } from '../checks/types.js';
 import type { CheckConfig } from '../config/schema.js';
 import { cacheKey } from '../core/cache-key.js';
@@ -207,7 +208,11 @@ export class Monitor {
           }
           const result = await this.runOne(check, info.signal);
           this.#accept(result);
-          return { ok: result.status !== 'critical', ...(result.message ? { message: result.message } : {}) };
+          // The job failed when the target could not be reached; a busy host answered (Critical, not Down).
+          return {
+            ok: result.status !== 'critical' || answered(result),
+            ...(result.message ? { message: result.message } : {}),
+          };
         },
       }));
   }

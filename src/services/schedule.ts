@@ -81,7 +81,7 @@ export async function plannedJobs(setup: Setup, store: Store, now: number): Prom
         dueAt: last.at,
         startedAt: last.at,
         endedAt: last.at + last.durationMs,
-        ok: last.status !== 'critical',
+        ok: last.status !== 'critical' || last.up,
         message: last.message,
       },
     };

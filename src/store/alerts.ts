@@ -38,6 +38,8 @@ export function alertsRepo(db: Kysely<Tables>, d: StoreDialect) {
       from: number;
       to: number;
       rule?: string;
+      /** the state it moved to: firing, pending, resolved, inactive */
+      state?: string;
       limit?: number;
     }): Promise<StoredTransition[]> {
       let q = db
@@ -49,6 +51,7 @@ export function alertsRepo(db: Kysely<Tables>, d: StoreDialect) {
         .orderBy('id', 'desc')
         .limit(opts.limit ?? 1000);
       if (opts.rule) q = q.where('rule', '=', opts.rule);
+      if (opts.state) q = q.where('to_state', '=', opts.state);
       const rows = await q.execute();
       return rows.map((r) => ({
         at: Number(r.at),

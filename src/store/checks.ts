@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { CheckResult } from '../checks/types.js';
+import { answered, type CheckResult } from '../checks/types.js';
 import type { Tables } from './tables.js';
 
 export interface CheckState {
   name: string;
   kind: string;
   firstSeen: number;
-  last?: { at: number; status: string; message: string; durationMs: number };
+  last?: { at: number; status: string; message: string; durationMs: number; up: boolean };
 }
 
 /** The newest result of each check in a batch. */
@@ -19,21 +19,30 @@ export function latestPerCheck(results: readonly CheckResult[]): CheckResult[] {
   return [...latest.values()];
 }
 
+/** The oldest start of each check in a batch: its first sight, when the batch is its first. */
+export function earliestPerCheck(results: readonly CheckResult[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const r of results) if (!(first.get(r.check)! <= r.startedAt)) first.set(r.check, r.startedAt);
+  return first;
+}
+
 /** The latest state of every check, so an overview is one query however many checks there are. */
 export function checksRepo(db: Kysely<Tables>) {
   return {
     async upsertLatest(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
+      const first = earliestPerCheck(results);
       for (const r of latestPerCheck(results)) {
         await trx
           .insertInto('checks')
           .values({
             name: r.check,
             kind: r.kind,
-            first_seen: r.startedAt,
+            first_seen: first.get(r.check)!,
             last_at: r.startedAt,
             last_status: r.status,
             last_message: r.message,
             last_duration_ms: r.durationMs,
+            last_up: answered(r) ? 1 : 0,
           })
           .onConflict((oc) =>
             oc.column('name').doUpdateSet((eb) => ({
@@ -42,10 +51,21 @@ export function checksRepo(db: Kysely<Tables>) {
               last_status: eb.ref('excluded.last_status'),
               last_message: eb.ref('excluded.last_message'),
               last_duration_ms: eb.ref('excluded.last_duration_ms'),
+              last_up: eb.ref('excluded.last_up'),
             })),
           )
           .execute();
       }
+    },
+
+    /** When the check first ran here: how much history its long windows hold. */
+    async firstSeen(name: string): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('checks')
+        .select('first_seen')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row ? Number(row.first_seen) : undefined;
     },
 
     async all(): Promise<CheckState[]> {
@@ -62,6 +82,10 @@ export function checksRepo(db: Kysely<Tables>) {
                 status: r.last_status ?? 'unknown',
                 message: r.last_message ?? '',
                 durationMs: r.last_duration_ms ?? 0,
+                up: answered({
+                  status: r.last_status ?? 'unknown',
+                  up: r.last_up === null ? null : !!r.last_up,
+                }),
               },
       }));
     },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { CheckResult } from '../checks/types.js';
+import { answered, type CheckResult } from '../checks/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
 import type { Tables } from './tables.js';
@@ -10,13 +10,15 @@ export interface StoredResult {
   durationMs: number;
   status: string;
   message: string;
+  /** the run reached its target (a busy host is critical but up) */
+  up: boolean;
 }
 
 export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
   const newest = async (check: string, from: number, to: number, limit: number, downOnly: boolean) => {
     const rows = await db
       .selectFrom('check_results')
-      .select(['check_name', 'started_at', 'duration_ms', 'status', 'message'])
+      .select(['check_name', 'started_at', 'duration_ms', 'status', 'message', 'up'])
       .where('check_name', '=', check)
       .where('started_at', '>=', from)
       .where('started_at', '<=', to)
@@ -31,6 +33,7 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
         durationMs: r.duration_ms,
         status: r.status,
         message: r.message,
+        up: answered({ status: r.status, up: r.up === null ? null : !!r.up }),
       }),
     );
   };
@@ -42,8 +45,9 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
         duration_ms: r.durationMs,
         status: r.status,
         message: r.message,
+        up: answered(r) ? 1 : 0,
       }));
-      for (const part of chunk(rows, 5, d.maxParams))
+      for (const part of chunk(rows, 6, d.maxParams))
         await trx.insertInto('check_results').values(part).execute();
     },
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { CheckResult } from '../checks/types.js';
+import { answered, type CheckResult } from '../checks/types.js';
 import { bucketOf, coverWindow, type Resolution, resolutions } from '../core/buckets.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
@@ -23,9 +23,6 @@ export interface RollupPoint {
   maxDurationMs: number;
 }
 
-/** A run counts as up when the target answered as it should: ok, or ok-but-slow (warning). */
-export const isUp = (status: string) => status === 'ok' || status === 'warning';
-
 /** The rollup rows a batch of results adds to: per minute, hour and day, merged per bucket. */
 export function rollupRows(results: readonly CheckResult[]): Tables['rollups'][] {
   const acc = new Map<string, Tables['rollups']>();
@@ -47,7 +44,7 @@ export function rollupRows(results: readonly CheckResult[]): Tables['rollups'][]
         acc.set(key, row);
       }
       row.runs++;
-      row.up += isUp(r.status) ? 1 : 0;
+      row.up += answered(r) ? 1 : 0;
       row.duration_sum += r.durationMs;
       row.duration_max = Math.max(row.duration_max, r.durationMs);
     }

@@ -10,6 +10,8 @@ export interface Tables {
     last_status: string | null;
     last_message: string | null;
     last_duration_ms: number | null;
+    /** 1 when the last run reached its target, 0 when not; null before migration 013 */
+    last_up: number | null;
   };
   check_results: {
     id: Generated<number>;
@@ -18,6 +20,8 @@ export interface Tables {
     duration_ms: number;
     status: string;
     message: string;
+    /** 1 when the run reached its target, 0 when not; null before migration 013 */
+    up: number | null;
   };
   series: {
     id: Generated<number>;

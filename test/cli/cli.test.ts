@@ -165,15 +165,21 @@ describe('vigil init, schema, usage', () => {
         '   1: 0100007F:C350 0100007F:1538 01 00000000:00000000',
         '   2: 0100007F:0CEA 00000000:0000 0A 00000000:00000000',
         '   3: 0100007F:1F90 00000000:0000 0A 00000000:00000000',
+        // a test server on an ephemeral port (45000): not a service to watch
+        '   4: 0100007F:AFC8 00000000:0000 0A 00000000:00000000',
+        '   5: 0100007F:0016 00000000:0000 0A 00000000:00000000',
       ].join('\n'),
     );
+    mkdirSync(path.join(root, 'proc/sys/net/ipv4'), { recursive: true });
+    writeFileSync(path.join(root, 'proc/sys/net/ipv4/ip_local_port_range'), '40000\t60999\n');
     writeFileSync(path.join(root, 'var/log/nginx/error.log'), '');
     writeFileSync(path.join(root, 'var/run/docker.sock'), '');
     mkdirSync(path.join(root, 'home/ops/.kube'), { recursive: true });
     writeFileSync(path.join(root, 'home/ops/.kube/config'), '');
     const facts = discover(root, '/home/ops', {});
     expect(facts).toEqual({
-      listeningPorts: [3306, 5432, 8080],
+      listeningPorts: [22, 3306, 5432, 8080, 45000],
+      ephemeralFrom: 40000,
       logFiles: ['/var/log/nginx/error.log'],
       dockerSocket: true,
       kubeconfig: '/home/ops/.kube/config',
@@ -185,7 +191,17 @@ describe('vigil init, schema, usage', () => {
       expect.arrayContaining(['postgres', 'mariadb', 'docker', 'kubernetes']),
     );
     expect(discover(root, '/home/nobody', {}).kubeconfig).toBeUndefined();
-    expect(() => parseConfig(text, 'starter.yaml', {})).not.toThrow();
+    // 8080 is taken: Vigil listens on the next free port, and checks itself there
+    expect(config.server.listen).toBe('127.0.0.1:8081');
+    expect(text).toContain('http://127.0.0.1:8081/health');
+    // long-lived ports are watched (ssh, whatever holds 8080); the ephemeral test server is not
+    const tcpPorts = config.checks
+      .filter((c) => c.kind === 'tcp')
+      .map((c) => (c.spec as { port: number }).port);
+    expect(tcpPorts).toEqual([22, 8080]);
+    // the guide's three alerts, each on a series a configured check produces
+    expect(config.alerts.map((a) => a.name)).toEqual(['HighCPUUsage', 'ServiceDown', 'HighErrorRate']);
+    expect(config.checks.map((c) => c.kind)).toEqual(expect.arrayContaining(['host', 'log']));
   });
 
   it('prints the JSON Schema', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseSize } from '../../src/core/duration.js';
+import { formatDuration, parseDuration, parseSize, roughDuration } from '../../src/core/duration.js';
+import { until, roughDuration as webRough } from '../../web/src/format.js';
 
 describe('durations', () => {
   it.each([
@@ -33,4 +34,24 @@ describe('sizes', () => {
   ])('%s is %d bytes', (text, bytes) => expect(parseSize(text)).toBe(bytes));
 
   it.each(['ten MB', '10 parsecs', ''])('refuses %j', (text) => expect(parseSize(text)).toBeUndefined());
+});
+
+describe('countdowns', () => {
+  const cases: [number, string][] = [
+    [0, '0s'],
+    [45_000, '45s'],
+    [12 * 60_000 + 59_000, '12m'],
+    [2 * 3_600_000, '2h'],
+    [2 * 3_600_000 + 5 * 60_000 + 59_242, '2h 5m'],
+    [(3 * 24 + 4) * 3_600_000 + 59 * 60_000, '3d 4h'],
+    [9 * 86_400_000, '9d'],
+  ];
+  it('read as two units at most, "3d 4h", never "1h59m59s242ms"', () => {
+    for (const [ms, text] of cases) expect(roughDuration(ms)).toBe(text);
+  });
+  it('read the same in the dashboard as in the CLI', () => {
+    for (const [ms] of cases) expect(webRough(ms)).toBe(roughDuration(ms));
+    expect(until(Date.UTC(2026, 0, 4, 4), Date.UTC(2026, 0, 1))).toBe('in 3d 4h');
+    expect(until(Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1, 0, 12))).toBe('12m ago');
+  });
 });

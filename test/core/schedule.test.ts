@@ -62,6 +62,23 @@ describe('rollup window cover', () => {
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.from).toBeGreaterThanOrEqual(sorted[i - 1]!.to);
   });
 
+  it('holds the bucket still filling at the end of the window, and no bucket twice', () => {
+    // 12:10, a daemon started at 12:00: the hour from 12:00 is the only one with data
+    const now = Date.UTC(2026, 10, 27, 12, 10);
+    const week = coverWindow(now - 7 * day, now, 'h');
+    expect(week.some((r) => r.res === 'h' && r.from <= now - 10 * 60_000 && r.to > now - 10 * 60_000)).toBe(
+      true,
+    );
+    // back-to-back windows split at 12:10 take the 12:00 hour once, in the window that ends there
+    const next = coverWindow(now, now + day, 'h');
+    const hour12 = Date.UTC(2026, 10, 27, 12);
+    const holds = (rs: typeof week) => rs.some((r) => r.res === 'h' && r.from <= hour12 && r.to > hour12);
+    expect([holds(week), holds(next)]).toEqual([true, false]);
+    // the same at minute precision: 20 seconds into a minute
+    const young = Date.UTC(2026, 10, 27, 12, 0, 20);
+    expect(coverWindow(young - day, young, 'm').at(-1)).toMatchObject({ res: 'm', to: young + 40_000 });
+  });
+
   it('is minute-exact for a 24h window', () => {
     const to = Date.UTC(2026, 10, 27, 12, 34);
     const ranges = coverWindow(to - day, to, 'm');

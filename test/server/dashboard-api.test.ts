@@ -239,7 +239,7 @@ describe('dashboard API', () => {
         res.on('data', (chunk: string) => {
           text += chunk;
           if (text.startsWith('retry:') && events.size === 1 && !text.includes('event:')) {
-            events.publish({ type: 'check', check: 'api', status: 'ok', at: now, durationMs: 5 });
+            events.publish({ type: 'check', check: 'api', status: 'ok', up: true, at: now, durationMs: 5 });
             events.publish({ type: 'incident', id: 4, at: now });
           }
           if (text.includes('event: incident')) {
@@ -251,7 +251,7 @@ describe('dashboard API', () => {
       req.on('error', reject);
     });
     expect(received).toContain(
-      `event: check\ndata: ${JSON.stringify({ type: 'check', check: 'api', status: 'ok', at: now, durationMs: 5 })}\n\n`,
+      `event: check\ndata: ${JSON.stringify({ type: 'check', check: 'api', status: 'ok', up: true, at: now, durationMs: 5 })}\n\n`,
     );
     expect(received).toContain('event: incident\ndata: {"type":"incident","id":4');
     // the listener is gone once the browser goes away

@@ -7,6 +7,28 @@ export function ago(ms: number | null | undefined, now = Date.now()): string {
   return `${Math.round(s / 86_400)}d ago`;
 }
 
+/**
+ * A span as a countdown reads: its two largest units, "3d 4h", "2h 5m", "12m", "45s". The same
+ * rule as `roughDuration` in src/core/duration.ts (a test holds them together).
+ */
+export function roughDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}
+
+/** "in 3d 4h" for a time ahead, "3d 4h ago" for one past. */
+export function until(at: string | number | null | undefined, now = Date.now()): string {
+  if (at === null || at === undefined) return '—';
+  const ms = (typeof at === 'number' ? at : Date.parse(at)) - now;
+  return ms >= 0 ? `in ${roughDuration(ms)}` : `${roughDuration(-ms)} ago`;
+}
+
 export const percent = (r: number | null | undefined, digits = 2): string =>
   r === null || r === undefined ? '—' : `${(r * 100).toFixed(digits)}%`;
 

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { parseDuration } from '../../core/duration.js';
+import { collapseFlaps } from '../../core/flaps.js';
+import { VigilError } from '../../errors.js';
 import { alertFingerprint } from '../../notify/fingerprint.js';
 import type { AppDeps } from '../deps.js';
+
+/** the states a transition moves to (a resolved alert moves to inactive) */
+const historyStates = ['pending', 'firing', 'inactive'];
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -105,21 +111,44 @@ export const alertRoutes =
       },
     }));
 
-    app.get<{ Querystring: { from?: string; to?: string; rule?: string; limit?: string } }>(
-      '/alerts/history',
-      async (req) => {
-        const now = deps.clock.now();
-        const to = req.query.to ? Date.parse(req.query.to) : now;
-        const from = req.query.from ? Date.parse(req.query.from) : to - 7 * 86_400_000;
-        const list = await deps.store.alerts.history({
-          from: Number.isNaN(from) ? to - 7 * 86_400_000 : from,
-          to: Number.isNaN(to) ? now : to,
-          rule: req.query.rule,
-          limit: Math.min(10_000, Number(req.query.limit ?? 1000) || 1000),
+    app.get<{
+      Querystring: {
+        from?: string;
+        to?: string;
+        rule?: string;
+        state?: string;
+        limit?: string;
+        collapse?: string;
+      };
+    }>('/alerts/history', async (req) => {
+      const state = req.query.state || undefined;
+      if (state && !historyStates.includes(state))
+        throw new VigilError('USAGE', `state must be one of ${historyStates.join(', ')}, not "${state}"`, {
+          hint: 'e.g. ?state=firing',
         });
-        return {
-          transitions: list.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
-        };
-      },
-    );
+      const collapse = req.query.collapse ? parseDuration(req.query.collapse) : undefined;
+      if (collapse === undefined && req.query.collapse)
+        throw new VigilError('USAGE', `collapse must be a duration, not "${req.query.collapse}"`, {
+          hint: 'e.g. ?collapse=1h: one alert firing again and again within an hour is one row',
+        });
+      const now = deps.clock.now();
+      const to = req.query.to ? Date.parse(req.query.to) : now;
+      const from = req.query.from ? Date.parse(req.query.from) : to - 7 * 86_400_000;
+      const list = await deps.store.alerts.history({
+        from: Number.isNaN(from) ? to - 7 * 86_400_000 : from,
+        to: Number.isNaN(to) ? now : to,
+        rule: req.query.rule || undefined,
+        ...(state ? { state } : {}),
+        limit: Math.min(10_000, Number(req.query.limit ?? 1000) || 1000),
+      });
+      if (collapse === undefined)
+        return { transitions: list.map((t) => ({ ...t, at: new Date(t.at).toISOString() })) };
+      return {
+        transitions: collapseFlaps(list, collapse).map((t) => ({
+          ...t,
+          at: new Date(t.at).toISOString(),
+          since: new Date(t.since).toISOString(),
+        })),
+      };
+    });
   };

@@ -76,6 +76,7 @@ export const checkSeriesRoutes =
           failures: failures.map((f) => ({
             at: f.startedAt,
             status: f.status,
+            up: f.up,
             durationMs: f.durationMs,
             message: f.message,
           })),

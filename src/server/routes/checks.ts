@@ -34,6 +34,8 @@ export const checkRoutes =
           return {
             ...describeCheck(c, loaded),
             status: last?.status ?? 'pending',
+            /** reached its target: a critical check that is up (a busy host) is in trouble, not down */
+            up: last ? last.up : null,
             message: last?.message ?? null,
             lastRunAt: last ? new Date(last.at).toISOString() : null,
             lastDurationMs: last?.durationMs ?? null,
@@ -67,6 +69,7 @@ export const checkRoutes =
           results: results.map((r) => ({
             at: new Date(r.startedAt).toISOString(),
             status: r.status,
+            up: r.up,
             durationMs: r.durationMs,
             message: r.message,
           })),
@@ -80,8 +83,18 @@ export const checkRoutes =
         const { check } = find(req.params.name);
         const window = parseWindow(req.query.window);
         const now = deps.clock.now();
-        const [row] = await deps.store.rollups.availability(now - window.ms, now, [check.name]);
-        return { check: check.name, window: window.name, ...availabilityBody(row) };
+        const [[row], first] = await Promise.all([
+          deps.store.rollups.availability(now - window.ms, now, [check.name]),
+          deps.store.checks.firstSeen(check.name),
+        ]);
+        return {
+          check: check.name,
+          window: window.name,
+          ...availabilityBody(row),
+          // "90d: 100%" from 20 minutes of runs must say so: the history the window holds
+          historyMs: first === undefined ? 0 : Math.max(0, Math.min(window.ms, now - first)),
+          windowMs: window.ms,
+        };
       },
     );
 

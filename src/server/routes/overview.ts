@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { answered } from '../../checks/types.js';
 import { bucketOf, resolutions } from '../../core/buckets.js';
 import { Cached } from '../../services/cached.js';
 import type { AppDeps } from '../deps.js';
@@ -68,15 +69,24 @@ export const overviewRoutes =
       }
 
       const byStatus: Record<string, number> = { ok: 0, warning: 0, critical: 0, unknown: 0, pending: 0 };
+      let down = 0;
       const rows = checks.map((c, ci) => {
         const run = deps.monitor.lastResult(c.name);
         const kept = last.get(c.name);
         const l =
           run && run.startedAt >= (kept?.at ?? 0)
-            ? { at: run.startedAt, status: run.status, durationMs: run.durationMs, message: run.message }
+            ? {
+                at: run.startedAt,
+                status: run.status,
+                durationMs: run.durationMs,
+                message: run.message,
+                up: answered(run),
+              }
             : kept;
         const status = l?.status ?? 'pending';
         byStatus[status] = (byStatus[status] ?? 0) + 1;
+        // Down is unreachable; a critical check that answered (a busy host) is in trouble, not down.
+        if (l && !l.up) down++;
         let r = 0;
         let u = 0;
         // Ratios rounded to 0.1%: the sparkline cannot show more, and the payload stays small.
@@ -93,6 +103,7 @@ export const overviewRoutes =
           kind: c.kind,
           labels: c.labels,
           status,
+          up: l ? l.up : null,
           lastAt: l?.at ?? null,
           lastMs: l ? Math.round(l.durationMs * 10) / 10 : null,
           // A passing check's message says nothing the status does not; failing ones say why.
@@ -112,6 +123,7 @@ export const overviewRoutes =
         counts: {
           checks: checks.length,
           ...byStatus,
+          down,
           firingAlerts: firing,
           pendingAlerts: pending,
           openIncidents: incidents.filter((i) => i.status === 'open').length,
@@ -144,6 +156,7 @@ const overviewSchema = {
           kind: { type: 'string' },
           labels: { type: 'object', additionalProperties: { type: 'string' } },
           status: { type: 'string' },
+          up: { type: ['boolean', 'null'] },
           lastAt: nullableNumber,
           lastMs: nullableNumber,
           message: { type: 'string' },
@@ -152,7 +165,18 @@ const overviewSchema = {
           firing: { type: 'number' },
           locations: { type: 'number' },
         },
-        required: ['name', 'kind', 'labels', 'status', 'lastAt', 'lastMs', 'availability', 'spark', 'firing'],
+        required: [
+          'name',
+          'kind',
+          'labels',
+          'status',
+          'up',
+          'lastAt',
+          'lastMs',
+          'availability',
+          'spark',
+          'firing',
+        ],
       },
     },
   },

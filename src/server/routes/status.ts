@@ -9,8 +9,17 @@ const days = 90;
 
 /** What the public may know of a check's state: no message, no target, no host. */
 type PublicState = 'up' | 'degraded' | 'down' | 'unknown';
-const publicState = (status: string | undefined): PublicState =>
-  status === 'ok' ? 'up' : status === 'warning' ? 'degraded' : status === 'critical' ? 'down' : 'unknown';
+/** A critical check that still answers (a busy host, a certificate about to expire) is degraded, not down. */
+const publicState = (last: { status: string; up: boolean } | undefined): PublicState =>
+  last?.status === 'ok'
+    ? 'up'
+    : last?.status === 'warning'
+      ? 'degraded'
+      : last?.status === 'critical'
+        ? last.up
+          ? 'degraded'
+          : 'down'
+        : 'unknown';
 const rank: Record<PublicState, number> = { up: 0, unknown: 1, degraded: 2, down: 3 };
 
 /**
@@ -55,6 +64,7 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
     const first = bucketOf(now, 'd') - (days - 1) * resolutions.d;
     const groups = page.groups.map((g) => ({
       name: g.name,
+      description: g.description,
       checks: config.checks.filter((c) => (g.checks ? g.checks.includes(c.name) : matches(c, g.match!))),
     }));
     const shown = new Set(groups.flatMap((g) => g.checks.map((c) => c.name)));
@@ -63,7 +73,7 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
       shown.size ? daily.get() : undefined,
       deps.store.status.list(now - resolvedShownMs),
     ]);
-    const status = new Map(states.map((s) => [s.name, s.last?.status]));
+    const status = new Map(states.map((s) => [s.name, s.last]));
     const perDay = new Map<string, { runs: number[]; up: number[] }>();
     for (const name of shown) perDay.set(name, { runs: Array(days).fill(0), up: Array(days).fill(0) });
     if (grid) {
@@ -81,13 +91,20 @@ export function statusPage(deps: AppDeps, onError: (e: unknown) => void) {
         const runs = d.runs.reduce((a, b) => a + b, 0);
         const up = d.up.reduce((a, b) => a + b, 0);
         return {
-          name: c.name,
+          // the public name: the check's own name is internal (`app-journal`, `pg`) unless it has none
+          name: c.displayName ?? c.name,
+          ...(c.description ? { description: c.description } : {}),
           state: publicState(status.get(c.name)),
           uptime: runs ? Math.round((up / runs) * 100_000) / 100_000 : null,
           days: d.runs.map((r, i) => (r ? Math.round((d.up[i]! / r) * 10_000) / 10_000 : null)),
         };
       });
-      return { name: g.name, state: worst(checks.map((c) => c.state)), checks };
+      return {
+        name: g.name,
+        ...(g.description ? { description: g.description } : {}),
+        state: worst(checks.map((c) => c.state)),
+        checks,
+      };
     });
     return {
       title: page.title,

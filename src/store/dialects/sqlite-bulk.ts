@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { CheckResult, Sample } from '../../checks/types.js';
+import { answered, type CheckResult, type Sample } from '../../checks/types.js';
 import { cacheKey } from '../../core/cache-key.js';
-import { latestPerCheck } from '../checks.js';
+import { earliestPerCheck, latestPerCheck } from '../checks.js';
 import { rollupRows } from '../rollups.js';
 import { labelsKey, type TimedSample } from '../samples.js';
 
@@ -14,14 +14,14 @@ import { labelsKey, type TimedSample } from '../samples.js';
  */
 export function sqliteBulkWriter(db: Database.Database) {
   const insertResult = db.prepare(
-    'insert into check_results (check_name, started_at, duration_ms, status, message) values (?, ?, ?, ?, ?)',
+    'insert into check_results (check_name, started_at, duration_ms, status, message, up) values (?, ?, ?, ?, ?, ?)',
   );
   const upsertCheck = db.prepare(
-    `insert into checks (name, kind, first_seen, last_at, last_status, last_message, last_duration_ms)
-     values (?, ?, ?, ?, ?, ?, ?)
+    `insert into checks (name, kind, first_seen, last_at, last_status, last_message, last_duration_ms, last_up)
+     values (?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (name) do update set kind = excluded.kind, last_at = excluded.last_at,
        last_status = excluded.last_status, last_message = excluded.last_message,
-       last_duration_ms = excluded.last_duration_ms`,
+       last_duration_ms = excluded.last_duration_ms, last_up = excluded.last_up`,
   );
   const upsertRollup = db.prepare(
     `insert into rollups (resolution, bucket, check_name, runs, up, duration_sum, duration_max)
@@ -58,11 +58,21 @@ export function sqliteBulkWriter(db: Database.Database) {
 
   const write = db.transaction((batch: readonly CheckResult[], extra: readonly TimedSample[]) => {
     for (const r of batch) {
-      insertResult.run(r.check, r.startedAt, r.durationMs, r.status, r.message);
+      insertResult.run(r.check, r.startedAt, r.durationMs, r.status, r.message, answered(r) ? 1 : 0);
       for (const s of r.samples) sample(s, s.ts ?? r.startedAt);
     }
+    const first = earliestPerCheck(batch);
     for (const r of latestPerCheck(batch)) {
-      upsertCheck.run(r.check, r.kind, r.startedAt, r.startedAt, r.status, r.message, r.durationMs);
+      upsertCheck.run(
+        r.check,
+        r.kind,
+        first.get(r.check)!,
+        r.startedAt,
+        r.status,
+        r.message,
+        r.durationMs,
+        answered(r) ? 1 : 0,
+      );
     }
     for (const row of rollupRows(batch)) {
       upsertRollup.run(

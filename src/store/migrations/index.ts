@@ -12,6 +12,7 @@ import * as m009 from './009-jobs.js';
 import * as m010 from './010-cluster.js';
 import * as m011 from './011-oncall.js';
 import * as m012 from './012-probes.js';
+import * as m013 from './013-check-up.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -31,6 +32,7 @@ const migrations: Record<string, DialectMigration> = {
   '010-cluster': m010,
   '011-oncall': m011,
   '012-probes': m012,
+  '013-check-up': m013,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */

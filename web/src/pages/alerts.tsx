@@ -25,7 +25,14 @@ interface Transition {
   to: string;
   value: number | null;
   reason: string;
+  /** with ?collapse: transitions this row stands for, firings among them, the oldest one's time */
+  count?: number;
+  firings?: number;
+  since?: string;
 }
+
+/** One alert firing again within this span of its last change is a flap: one row, with a count. */
+const flapSpan = '1h';
 
 interface Rule {
   name: string;
@@ -54,6 +61,9 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
   const [rules, setRules] = useState<Rule[]>([]);
   const [tick, setTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [byState, setByState] = useState('');
+  const [byRule, setByRule] = useState('');
+  const [collapse, setCollapse] = useState(true);
 
   useEffect(() => {
     api<{ data: { alerts: Active[] } }>('/alerts').then(
@@ -64,11 +74,17 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
       (r) => setRules(r.data.groups.flatMap((g) => g.rules).filter((x) => x.type === 'alerting')),
       () => {},
     );
-    api<{ transitions: Transition[] }>('/alerts/history?limit=100').then(
-      (r) => setHistory(r.transitions),
+  }, [tick]);
+  useEffect(() => {
+    const q = new URLSearchParams({ limit: '1000' });
+    if (byState) q.set('state', byState);
+    if (byRule) q.set('rule', byRule);
+    if (collapse) q.set('collapse', flapSpan);
+    api<{ transitions: Transition[] }>(`/alerts/history?${q}`).then(
+      (r) => setHistory(r.transitions.slice(0, 200)),
       () => {},
     );
-  }, [tick]);
+  }, [tick, byState, byRule, collapse]);
   useEffect(() => onLive((e) => e.type === 'alert' && setTick((t) => t + 1)), []);
 
   if (error)
@@ -182,8 +198,38 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
         </table>
       )}
       <h2>History</h2>
+      <form class="filters" aria-label="Filter alert history" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Alert
+          <select value={byRule} onChange={(e) => setByRule(e.currentTarget.value)}>
+            <option value="">All alerts</option>
+            {rules.map((r) => (
+              <option key={r.name} value={r.name}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Changed to
+          <select value={byState} onChange={(e) => setByState(e.currentTarget.value)}>
+            <option value="">Any state</option>
+            <option value="firing">Firing</option>
+            <option value="pending">Pending</option>
+            <option value="inactive">Resolved or cleared</option>
+          </select>
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={collapse} onChange={(e) => setCollapse(e.currentTarget.checked)} />{' '}
+          Collapse flaps (one alert firing again within {flapSpan})
+        </label>
+      </form>
       {history.length === 0 ? (
-        <p>No alert changes in the last 7 days.</p>
+        <p>
+          {byState || byRule
+            ? 'No alert changes match in the last 7 days.'
+            : 'No alert changes in the last 7 days.'}
+        </p>
       ) : (
         <table>
           <thead>
@@ -197,9 +243,19 @@ export function AlertsPage({ canOperate }: { canOperate: boolean }) {
           </thead>
           <tbody>
             {history.map((t, i) => (
-              <tr key={i}>
-                <td>{time(t.at)}</td>
-                <td>{t.rule}</td>
+              <tr key={i} data-flap={t.count && t.count > 1 ? t.count : undefined}>
+                <td>
+                  {time(t.at)}
+                  {t.count && t.count > 1 && t.since ? <div class="hint">since {time(t.since)}</div> : null}
+                </td>
+                <td>
+                  {t.rule}
+                  {t.count && t.count > 1 ? (
+                    <div class="hint flap">
+                      flapping: fired {t.firings} times, {t.count} changes
+                    </div>
+                  ) : null}
+                </td>
                 <td>
                   {t.from} → <StatusBadge status={t.to} />
                   {t.value !== null ? (

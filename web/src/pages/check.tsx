@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
-import { millis, percent, time } from '../format';
+import { millis, percent, roughDuration, time } from '../format';
 import { onLive } from '../live';
 import { LatencyChart, type Marker } from '../parts/chart';
 import { Locations } from '../parts/locations';
-import { StatusBadge } from '../parts/status';
+import { kindCharts, MetricChart } from '../parts/metric-chart';
+import { checkLook, StatusBadge } from '../parts/status';
 
 interface Detail {
   name: string;
@@ -25,7 +26,14 @@ interface Series {
   series: { t: number[]; avgMs: number[]; maxMs: number[]; availability: (number | null)[] };
   alerts: { at: number; rule: string; from: string; to: string; value: number | null }[];
   deploys?: { at: number; id: number; title: string; version: string | null; status: string }[];
-  failures: { at: number; status: string; durationMs: number; message: string }[];
+  failures: { at: number; status: string; up: boolean; durationMs: number; message: string }[];
+}
+
+interface Availability {
+  availability: number | null;
+  /** how much of the window the check has run for */
+  historyMs: number;
+  windowMs: number;
 }
 
 const ranges = ['1h', '6h', '24h', '7d', '30d', '90d'];
@@ -33,10 +41,10 @@ const windows = ['24h', '7d', '30d', '90d'];
 
 export function CheckPage({ name }: { name: string }) {
   const [detail, setDetail] = useState<Detail | null>(null);
-  const [status, setStatus] = useState<{ status: string; message: string | null } | null>(null);
+  const [status, setStatus] = useState<{ status: string; up?: boolean; message: string | null } | null>(null);
   const [range, setRange] = useState('24h');
   const [series, setSeries] = useState<Series | null>(null);
-  const [avail, setAvail] = useState<Record<string, number | null>>({});
+  const [avail, setAvail] = useState<Record<string, Availability>>({});
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -44,11 +52,7 @@ export function CheckPage({ name }: { name: string }) {
     const path = `/checks/${encodeURIComponent(name)}`;
     api<Detail>(path).then(setDetail, (e: Error) => setError(e.message));
     Promise.all(
-      windows.map((w) =>
-        api<{ availability: number | null }>(`${path}/availability?window=${w}`).then(
-          (r) => [w, r.availability] as const,
-        ),
-      ),
+      windows.map((w) => api<Availability>(`${path}/availability?window=${w}`).then((r) => [w, r] as const)),
     ).then(
       (list) => setAvail(Object.fromEntries(list)),
       () => {},
@@ -57,13 +61,13 @@ export function CheckPage({ name }: { name: string }) {
 
   useEffect(() => {
     // The newest run only (not /checks, which lists every check: thousands of them).
-    api<{ results: { status: string; message: string }[] }>(
+    api<{ results: { status: string; up: boolean; message: string }[] }>(
       `/checks/${encodeURIComponent(name)}/results?from=0&limit=1`,
     ).then(
       (r) =>
         setStatus(
           r.results[0]
-            ? { status: r.results[0].status, message: r.results[0].message }
+            ? { status: r.results[0].status, up: r.results[0].up, message: r.results[0].message }
             : { status: 'pending', message: null },
         ),
       () => {},
@@ -123,7 +127,7 @@ export function CheckPage({ name }: { name: string }) {
         {detail.name}{' '}
         {status ? (
           <StatusBadge
-            status={status.status}
+            status={checkLook(status.status, status.up)}
             word={detail.locations && status.status === 'warning' ? 'Degraded' : undefined}
           />
         ) : null}
@@ -154,8 +158,12 @@ export function CheckPage({ name }: { name: string }) {
       <h2>Availability</h2>
       <ul class="avail-windows">
         {windows.map((w) => (
-          <li key={w}>
-            <span>{w}</span> <strong>{percent(avail[w] ?? null, 3)}</strong>
+          <li key={w} data-window={w}>
+            <span>{w}</span> <strong>{percent(avail[w]?.availability ?? null, 3)}</strong>
+            {/* "90d 100%" from 20 minutes of runs says how much history it covers */}
+            {avail[w] && avail[w].availability !== null && avail[w].historyMs < avail[w].windowMs ? (
+              <small class="history"> of {roughDuration(avail[w].historyMs)} of history</small>
+            ) : null}
           </li>
         ))}
       </ul>
@@ -196,6 +204,23 @@ export function CheckPage({ name }: { name: string }) {
         </ul>
       ) : null}
 
+      {kindCharts[detail.kind] && series ? (
+        <section aria-label={kindCharts[detail.kind]!.heading}>
+          <h2>{kindCharts[detail.kind]!.heading}</h2>
+          <div class="metric-charts">
+            {kindCharts[detail.kind]!.charts.map((spec) => (
+              <MetricChart
+                key={spec.title}
+                check={detail.name}
+                spec={spec}
+                from={series.from}
+                to={series.to}
+              />
+            ))}
+          </div>
+        </section>
+      ) : null}
+
       <h2>Recent failures</h2>
       {series?.failures.length ? (
         <table>
@@ -212,7 +237,7 @@ export function CheckPage({ name }: { name: string }) {
               <tr key={f.at}>
                 <td>{time(f.at)}</td>
                 <td>
-                  <StatusBadge status={f.status} />
+                  <StatusBadge status={checkLook(f.status, f.up)} />
                 </td>
                 <td>{millis(f.durationMs)}</td>
                 <td>{f.message}</td>

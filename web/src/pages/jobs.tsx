@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { ago, millis, time } from '../format';
+import { ago, millis, time, until } from '../format';
 import { NodesSection } from '../parts/nodes';
 import { StatusBadge } from '../parts/status';
 
@@ -20,16 +20,9 @@ interface Job {
   } | null;
 }
 
-/** When each next run is, in words: `in 3d 4h`. */
-function until(iso: string | null, now: number): string {
-  if (!iso) return '';
-  const s = Math.round((Date.parse(iso) - now) / 1000);
-  if (s < 1) return 'now';
-  if (s < 60) return `in ${s}s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `in ${m}m`;
-  const h = Math.floor(m / 60);
-  return h < 48 ? `in ${h}h ${m % 60}m` : `in ${Math.floor(h / 24)}d ${h % 24}h`;
+/** When each next run is, in words: `in 3d 4h` (or `now`). */
+function next(iso: string, now: number): string {
+  return Date.parse(iso) - now < 1000 ? 'now' : until(iso, now);
 }
 
 /** The daemon's schedule, as `systemctl list-timers` shows one: every job, next run first. */
@@ -101,7 +94,7 @@ export function JobsPage() {
                 {j.running
                   ? 'running now'
                   : j.next_run_at
-                    ? `${time(j.next_run_at)} (${until(j.next_run_at, now)})`
+                    ? `${time(j.next_run_at)} (${next(j.next_run_at, now)})`
                     : '—'}
               </td>
               <td>{j.if_missed}</td>
@@ -109,7 +102,7 @@ export function JobsPage() {
               <td title={j.last_run?.message ?? ''}>
                 {j.last_run ? (
                   <StatusBadge
-                    status={j.last_run.outcome === 'ok' ? 'ok' : 'critical'}
+                    status={j.last_run.outcome === 'ok' ? 'ok' : 'down'}
                     word={j.last_run.outcome === 'ok' ? 'OK' : 'Failed'}
                   />
                 ) : (

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { ago, millis, percent, plural } from '../format';
 import { onLive } from '../live';
 import { Spark } from '../parts/spark';
-import { StatusBadge } from '../parts/status';
+import { checkLook, StatusBadge } from '../parts/status';
 import { VirtualList } from '../parts/virtual-list';
 
 interface CheckRow {
@@ -13,6 +13,8 @@ interface CheckRow {
   kind: string;
   labels: Record<string, string>;
   status: string;
+  /** reached its target; null before its first run */
+  up: boolean | null;
   lastAt: number | null;
   lastMs: number | null;
   message?: string;
@@ -31,7 +33,8 @@ type Row = { header: string; count: number; down: number } | { check: CheckRow }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const order: Record<string, number> = { critical: 0, unknown: 1, warning: 2, pending: 3, ok: 4 };
+const order: Record<string, number> = { down: 0, critical: 1, unknown: 2, warning: 3, pending: 4, ok: 5 };
+const look = (c: CheckRow) => checkLook(c.status, c.up);
 
 export function OverviewPage() {
   const [data, setData] = useState<Overview | null>(null);
@@ -61,7 +64,7 @@ export function OverviewPage() {
           if (i < 0) return d;
           const checks = d.checks.slice();
           const c = checks[i]!;
-          checks[i] = { ...c, status: e.status, lastAt: e.at, lastMs: e.durationMs };
+          checks[i] = { ...c, status: e.status, up: e.up, lastAt: e.at, lastMs: e.durationMs };
           return { ...d, checks };
         });
       } else {
@@ -88,7 +91,7 @@ export function OverviewPage() {
     const shown = data.checks.filter(
       (c) =>
         (status === 'all' ||
-          (status === 'failing' ? c.status !== 'ok' && c.status !== 'pending' : c.status === status)) &&
+          (status === 'failing' ? c.status !== 'ok' && c.status !== 'pending' : look(c) === status)) &&
         (!q ||
           c.name.toLowerCase().includes(q) ||
           c.kind.includes(q) ||
@@ -104,8 +107,8 @@ export function OverviewPage() {
     const out: Row[] = [];
     // Code-unit order, not localeCompare: at 5,000 checks the collator is most of the sort's time.
     for (const [g, list] of [...groups].sort(([a], [b]) => compare(a, b))) {
-      list.sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9) || compare(a.name, b.name));
-      out.push({ header: g, count: list.length, down: list.filter((c) => c.status === 'critical').length });
+      list.sort((a, b) => (order[look(a)] ?? 9) - (order[look(b)] ?? 9) || compare(a.name, b.name));
+      out.push({ header: g, count: list.length, down: list.filter((c) => look(c) === 'down').length });
       for (const c of list) out.push({ check: c });
     }
     return out;
@@ -119,14 +122,22 @@ export function OverviewPage() {
     );
   if (!data) return <p aria-busy="true">Loading…</p>;
   const counts = data.counts;
-  const failing = data.checks.filter((c) => c.status === 'critical').length;
+  const failing = data.checks.filter((c) => look(c) === 'down').length;
+  // reachable but in trouble: said beside "down", never counted in it
+  const critical = data.checks.filter((c) => look(c) === 'critical').length;
   const unresolved = (counts.openIncidents ?? 0) + (counts.acknowledgedIncidents ?? 0);
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ul class="counts" aria-label="Summary">
-        <li class={failing ? 'bad' : 'good'}>
+        {/* nothing down but something critical: not all well, so not green */}
+        <li class={failing ? 'bad' : critical ? 'fair' : 'good'}>
           <strong data-testid="count-down">{failing}</strong> of {plural(counts.checks ?? 0, 'check')} down
+          {critical ? (
+            <span data-testid="count-critical">
+              , <strong>{critical}</strong> critical
+            </span>
+          ) : null}
         </li>
         <li class={counts.firingAlerts ? 'bad' : ''}>
           <a href="/alerts">
@@ -159,7 +170,8 @@ export function OverviewPage() {
           <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
             <option value="all">All</option>
             <option value="failing">Not up</option>
-            <option value="critical">Down</option>
+            <option value="down">Down</option>
+            <option value="critical">Critical</option>
             <option value="warning">Warning</option>
             <option value="unknown">Unknown</option>
             <option value="ok">Up</option>
@@ -226,9 +238,9 @@ export function OverviewPage() {
 
 function CheckLine({ c }: { c: CheckRow }) {
   return (
-    <li class={`check-row st-${c.status}`} data-check={c.name} data-status={c.status}>
+    <li class={`check-row st-${look(c)}`} data-check={c.name} data-status={c.status}>
       {/* a check run from several places that fails below its quorum is degraded, not merely warned */}
-      <StatusBadge status={c.status} word={c.locations && c.status === 'warning' ? 'Degraded' : undefined} />
+      <StatusBadge status={look(c)} word={c.locations && c.status === 'warning' ? 'Degraded' : undefined} />
       <a class="name" href={`/checks/${encodeURIComponent(c.name)}`}>
         {c.name}
       </a>

@@ -11,8 +11,15 @@ interface StatusPage {
   state: string;
   groups: {
     name: string;
+    description?: string;
     state: string;
-    checks: { name: string; state: string; uptime: number | null; days: (number | null)[] }[];
+    checks: {
+      name: string;
+      description?: string;
+      state: string;
+      uptime: number | null;
+      days: (number | null)[];
+    }[];
   }[];
   maintenance?: { name: string; title: string; starts_at: string; ends_at: string; in_progress: boolean }[];
   incidents?: {
@@ -58,6 +65,14 @@ function Subscribe() {
       {said && <p role="status">{said}</p>}
     </section>
   );
+}
+
+/** "of 3 days of history" when the 90 days are not all there yet: 100% of 20 minutes is not 90 days. */
+function History({ days }: { days: (number | null)[] }) {
+  const first = days.findIndex((d) => d !== null);
+  if (first <= 0) return null;
+  const had = days.length - first;
+  return <> (of {had === 1 ? '1 day' : `${had} days`} of history)</>;
 }
 
 const headline: Record<string, string> = {
@@ -142,6 +157,7 @@ export function StatusPublicPage() {
           <h2 id={`g-${g.name}`}>
             {g.name} <StatusBadge status={g.state} />
           </h2>
+          {g.description ? <p class="hint">{g.description}</p> : null}
           <ul class="status-checks">
             {g.checks.map((c) => (
               <li key={c.name} data-check={c.name} data-state={c.state}>
@@ -149,10 +165,14 @@ export function StatusPublicPage() {
                   <span>{c.name}</span>
                   <StatusBadge status={c.state} />
                 </div>
+                {c.description ? <p class="hint">{c.description}</p> : null}
                 <UptimeBars days={c.days} firstDay={page.firstDay} name={c.name} />
                 <div class="legend">
                   <span>90 days ago</span>
-                  <span>{percent(c.uptime, 3)} uptime</span>
+                  <span>
+                    {percent(c.uptime, 3)} uptime
+                    <History days={c.days} />
+                  </span>
                   <span>today</span>
                 </div>
               </li>

@@ -71,7 +71,7 @@ export function ChannelsSection({ canOperate }: { canOperate: boolean }) {
                     ) : null}
                     {s && s !== 'sending' ? (
                       <div role="status">
-                        <StatusBadge status={s.ok ? 'ok' : 'critical'} word={s.ok ? 'Received' : 'Refused'} />{' '}
+                        <StatusBadge status={s.ok ? 'ok' : 'down'} word={s.ok ? 'Received' : 'Refused'} />{' '}
                         {s.answer}
                       </div>
                     ) : null}

@@ -87,7 +87,7 @@ export function NodesSection() {
                 </div>
               </td>
               <td>
-                <StatusBadge status={n.alive ? 'ok' : 'critical'} word={n.alive ? 'Alive' : 'Silent'} />
+                <StatusBadge status={n.alive ? 'ok' : 'down'} word={n.alive ? 'Alive' : 'Silent'} />
               </td>
               <td>{ago(Date.parse(n.lastHeartbeat), now)}</td>
               <td>{n.leader ? 'evaluates rules, groups notifications' : 'checks, deliveries'}</td>

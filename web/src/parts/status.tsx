@@ -4,7 +4,7 @@ const looks: Record<string, { icon: string; word: string }> = {
   up: { icon: '✓', word: 'Up' },
   warning: { icon: '!', word: 'Warning' },
   degraded: { icon: '!', word: 'Degraded' },
-  critical: { icon: '✕', word: 'Down' },
+  critical: { icon: '‼', word: 'Critical' },
   down: { icon: '✕', word: 'Down' },
   unknown: { icon: '?', word: 'Unknown' },
   pending: { icon: '…', word: 'Pending' },
@@ -16,6 +16,15 @@ const looks: Record<string, { icon: string; word: string }> = {
   active: { icon: '■', word: 'Active' },
   expired: { icon: '–', word: 'Expired' },
 };
+
+/**
+ * How a check's run reads: critical and unreachable is Down; critical but answering (a host at
+ * 97% CPU, a certificate about to expire) is Critical, in trouble but there. Without `up` (a
+ * payload from before Vigil knew it) critical reads Down, as it always did.
+ */
+export function checkLook(status: string, up: boolean | null | undefined): string {
+  return status === 'critical' && up !== true ? 'down' : status;
+}
 
 /** `word` overrides the status's own word where it reads wrong (a job's run is "OK", not "Up"). */
 export function StatusBadge({ status, word }: { status: string; word?: string }) {
