@@ -202,6 +202,8 @@ describe('vigil init, schema, usage', () => {
     // the guide's three alerts, each on a series a configured check produces
     expect(config.alerts.map((a) => a.name)).toEqual(['HighCPUUsage', 'ServiceDown', 'HighErrorRate']);
     expect(config.checks.map((c) => c.kind)).toEqual(expect.arrayContaining(['host', 'log']));
+    // and the guide's daily and weekly reviews over them
+    expect(config.routines.map((r) => r.name)).toEqual(['daily', 'weekly']);
   });
 
   it('prints the JSON Schema', async () => {
