@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { LinearRegex } from '../core/linear-regex.js';
 import { type Fingerprint, FingerprintTable } from './fingerprint.js';
 import { levelNeedles } from './levels.js';
 import { type LineMatch, NeedleScanner } from './scanner.js';
@@ -14,7 +15,7 @@ export interface ScanOptions {
   /** levels to count (default error and fatal) */
   levels?: readonly string[];
   /** a literal or regular expression that selects lines instead of the level words */
-  match?: RegExp | string;
+  match?: LinearRegex | string;
   top?: number;
   /** called with bytes read so far and the total, for a progress line */
   onProgress?(done: number, total: number): void;
@@ -141,16 +142,16 @@ function makeScanner(opts: ScanOptions, format: LogFormat, onMatch: (m: LineMatc
   return new RegexScanner(match, onMatch);
 }
 
-/** `--match` with a regular expression: each chunk decoded once, the expression run over it. */
+/**
+ * `--match` with a regular expression: each chunk decoded once, the expression run over it
+ * line by line (linear in the text whatever the pattern: see core/linear-regex).
+ */
 class RegexScanner {
-  readonly #re: RegExp;
   #skip = false;
   constructor(
-    re: RegExp,
+    private readonly re: LinearRegex,
     private readonly onMatch: (m: LineMatch) => void,
-  ) {
-    this.#re = new RegExp(re.source, `${re.flags.replace(/[gmy]/g, '')}gm`);
-  }
+  ) {}
   lines(buf: Buffer, start: number, end: number): void {
     let text = buf.toString('utf8', start, end);
     if (this.#skip) {
@@ -159,11 +160,9 @@ class RegexScanner {
       text = text.slice(nl + 1);
       this.#skip = false;
     }
-    const re = this.#re;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      const ls = text.lastIndexOf('\n', m.index - 1) + 1;
-      let le = text.indexOf('\n', m.index);
+    let ls = this.re.findLine(text, 0);
+    while (ls >= 0) {
+      let le = text.indexOf('\n', ls);
       if (le < 0) le = text.length;
       const line = text.slice(ls, le).replace(/\r$/, '');
       const truncated = line.length > 64 * 1024;
@@ -172,15 +171,14 @@ class RegexScanner {
         text: truncated ? `${line.slice(0, 64 * 1024)} …[truncated]` : line,
         truncated,
       });
-      re.lastIndex = le + 1;
-      if (le + 1 > text.length) break;
+      if (le + 1 >= text.length) break;
+      ls = this.re.findLine(text, le + 1);
     }
   }
   fragment(buf: Buffer, start: number, end: number): void {
     if (this.#skip) return;
     const text = buf.toString('utf8', start, end);
-    if (this.#re.test(text)) {
-      this.#re.lastIndex = 0;
+    if (this.re.test(text)) {
       this.onMatch({ level: 'match', text: `${text.slice(0, 64 * 1024)} …[truncated]`, truncated: true });
       this.#skip = true;
     }
