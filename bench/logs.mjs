@@ -11,8 +11,13 @@
 //   3. a child writes 50,000 lines/s for BENCH_FOLLOW_S seconds (default 20) while another runs
 //      the log check every second: its CPU% and its lag (lines written but not yet counted).
 //
+//   Regular expressions (`--match` with regex syntax) run in linear time (src/core/linear-regex):
+//   `--match 'ERROR|FATAL'` (words: a substring search) and `--match 'timeout after [0-9]+ms'`
+//   (unbounded repetition: RE2JS) beside grep -E. BENCH_BEFORE=<another checkout, built> adds its
+//   `vigil logs scan` for the same two patterns to the same hyperfine run (before/after a change).
+//
 // Environment (all optional): BENCH_DIR, BENCH_BYTES (default 1 GiB), BENCH_RUNS (default 5),
-// BENCH_FOLLOW_S (default 20). Needs `npm run build` first (imports dist/). Appends to BENCHMARKS.md.
+// BENCH_FOLLOW_S (default 20), BENCH_BEFORE. Needs `npm run build` first (imports dist/). Appends to BENCHMARKS.md.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -55,7 +60,18 @@ const commands = [
   ['grep -c -F ERROR', `grep -c -F ERROR '${file}'`],
   ['vigil logs scan (ERROR, FATAL)', vigil],
   ["grep -c -E 'ERROR|FATAL'", `grep -c -E 'ERROR|FATAL' '${file}'`],
+  ["vigil logs scan --match 'ERROR|FATAL'", `${vigil} --match 'ERROR|FATAL'`],
+  ["vigil logs scan --match 'timeout after [0-9]+ms'", `${vigil} --match 'timeout after [0-9]+ms'`],
+  ["grep -c -E 'timeout after [0-9]+ms'", `grep -c -E 'timeout after [0-9]+ms' '${file}'`],
 ];
+const before = env.BENCH_BEFORE;
+if (before) {
+  const old = `${process.execPath} ${path.join(before, 'bin/vigil.js')} logs scan '${file}' --since 7d`;
+  commands.push(
+    ["before: vigil logs scan --match 'ERROR|FATAL'", `${old} --match 'ERROR|FATAL'`],
+    ["before: vigil logs scan --match 'timeout after [0-9]+ms'", `${old} --match 'timeout after [0-9]+ms'`],
+  );
+}
 const json = path.join(os.tmpdir(), `vigil-bench-logs-${process.pid}.json`);
 log('hyperfine');
 execFileSync(
@@ -202,6 +218,14 @@ fixed pattern — ${Number(gbps(byName['vigil logs scan --match ERROR'].mean)) >
 faster than grep -E — ${byName['vigil logs scan (ERROR, FATAL)'].mean < byName["grep -c -E 'ERROR|FATAL'"].mean ? 'met' : '**not met**'}.
 Vigil does more than count: every matching line (${(vigilCounts.error + vigilCounts.fatal).toLocaleString('en')} here) is decoded, reduced to its
 template and tallied, and the top 10 are printed with a sample.
+
+Regular expressions run in linear time whatever the pattern (a hostile log line cannot stall the
+daemon): words joined by \`|\` are a substring search, an unbounded repetition runs on RE2JS,
+${ratio("vigil logs scan --match 'timeout after [0-9]+ms'", "grep -c -E 'timeout after [0-9]+ms'")}× grep -E here${
+  before
+    ? `; the build in ${before} (before) took ${(byName["before: vigil logs scan --match 'ERROR|FATAL'"].mean * 1000).toFixed(0)} ms for \`ERROR|FATAL\` and ${(byName["before: vigil logs scan --match 'timeout after [0-9]+ms'"].mean * 1000).toFixed(0)} ms for \`timeout after [0-9]+ms\``
+    : ''
+}.
 
 ### The log check following a file written at 50k lines/s
 

@@ -28,7 +28,8 @@ export interface LinearRegex {
   test(text: string): boolean;
   /**
    * The start of the first line at or after `from` in `text` (lines end at
-   * `\n`) that holds a match, with `^` and `$` at the line's ends; -1 if none.
+   * `\n`, the last one may not) that holds a match, with `^` and `$` at the
+   * line's ends; -1 if none.
    */
   findLine(text: string, from: number): number;
 }
@@ -67,17 +68,26 @@ export function linearRegex(source: string): LinearRegex {
 
 function literal(source: string, words: string[]): LinearRegex {
   const test = (text: string) => words.some((w) => text.includes(w));
+  // Where each word next occurs in the text being scanned: a rare word is searched for once per
+  // text, not again after every match of a common one.
+  let scanned: string | undefined;
+  const next = words.map(() => -1);
   return {
     source,
     engine: 'literal',
     test,
     findLine(text, from) {
+      if (text !== scanned) {
+        scanned = text;
+        next.fill(-2);
+      }
       let at = -1;
-      for (const w of words) {
-        const i = text.indexOf(w, from);
+      for (let k = 0; k < words.length; k++) {
+        if (next[k]! === -2 || (next[k]! >= 0 && next[k]! < from)) next[k] = text.indexOf(words[k]!, from);
+        const i = next[k]!;
         if (i >= 0 && (at < 0 || i < at)) at = i;
       }
-      return at < 0 ? -1 : text.lastIndexOf('\n', at - 1) + 1;
+      return at < 0 ? -1 : lineStart(text, at);
     },
   };
 }
@@ -90,19 +100,28 @@ function bounded(source: string, once: RegExp, lines: RegExp): LinearRegex {
     findLine(text, from) {
       lines.lastIndex = from;
       const m = lines.exec(text);
-      return m ? text.lastIndexOf('\n', m.index - 1) + 1 : -1;
+      // an empty match after the last newline is no line
+      return m && m.index < text.length ? lineStart(text, m.index) : -1;
     },
   };
 }
 
 function viaRe2(source: string, re2: RE2JS): LinearRegex {
+  // A word every match contains (`timeout after ` in `timeout after \d+ms`) is looked for first,
+  // by substring search: RE2JS then sees only the lines that hold it.
+  const needle = requiredLiteral(source);
   return {
     source,
     engine: 're2',
-    test: (text) => re2.test(text),
+    test: (text) => (needle === undefined || text.includes(needle)) && re2.test(text),
     findLine(text, from) {
       // line by line: RE2JS answers a short line much faster than it searches a long chunk
       for (let s = from; s < text.length; ) {
+        if (needle !== undefined) {
+          const i = text.indexOf(needle, s);
+          if (i < 0) return -1;
+          s = lineStart(text, i);
+        }
         let e = text.indexOf('\n', s);
         if (e < 0) e = text.length;
         if (re2.test(e > s && text.charCodeAt(e - 1) === 13 ? text.slice(s, e - 1) : text.slice(s, e)))
@@ -112,6 +131,53 @@ function viaRe2(source: string, re2: RE2JS): LinearRegex {
       return -1;
     },
   };
+}
+
+/**
+ * The longest run of plain characters (at least 3) that every match of `source` contains: one
+ * outside any group, alternation or optional repetition. None with flags such as (?i).
+ */
+export function requiredLiteral(source: string): string | undefined {
+  if (/\(\?[a-zA-Z]*[):]/.test(source.replace(/\(\?:/g, ''))) return undefined;
+  let best = '';
+  let run = '';
+  let depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    let lit: string | undefined;
+    if (c === '\\') {
+      const n = source[i + 1] ?? '';
+      i++;
+      if (/[^A-Za-z0-9]/.test(n)) lit = n;
+      else if ('xuc0123456789pP'.includes(n)) break; // an escape with arguments: stop here
+    } else if (c === '[') {
+      i++;
+      if (source[i] === '^') i++;
+      if (source[i] === ']') i++;
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|') {
+      if (depth === 0) return undefined;
+    } else if ('*+?{'.includes(c)) {
+      // the character before is repeated: still required once with +, not at all otherwise
+      if (c !== '+') run = run.slice(0, -1);
+      if (c === '{') i = source.indexOf('}', i);
+    } else if (!'^$.'.includes(c)) lit = c;
+    if (lit === undefined || depth > 0) end();
+    else run += lit;
+  }
+  end();
+  return best.length >= 3 ? best : undefined;
+}
+
+/** the start of the line that holds position `at` */
+function lineStart(text: string, at: number): number {
+  return at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1;
 }
 
 /**

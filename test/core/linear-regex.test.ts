@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LinearRegexError, linearRegex } from '../../src/core/linear-regex.js';
+import { LinearRegexError, linearRegex, requiredLiteral } from '../../src/core/linear-regex.js';
 
 describe('linear-time regexes for text from outside', () => {
   it('runs each pattern on the cheapest engine that stays linear', () => {
@@ -75,6 +75,44 @@ describe('linear-time regexes for text from outside', () => {
     fc.assert(
       fc.property(pattern, text, (p, t) => {
         expect(linearRegex(p).test(t), `${p} on ${JSON.stringify(t)}`).toBe(new RegExp(p).test(t));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('the word every match contains (a prefilter before RE2)', () => {
+  it('is found outside groups, alternations and optional parts', () => {
+    expect(requiredLiteral('timeout after [0-9]+ms')).toBe('timeout after ');
+    expect(requiredLiteral('ERROR.*connection refused')).toBe('connection refused');
+    expect(requiredLiteral('abcd?e')).toBe('abc');
+    expect(requiredLiteral('x{2,3}yyyy\\.log')).toBe('yyyy.log');
+    expect(requiredLiteral('(foo|bar)bazz+')).toBe('bazz');
+    expect(requiredLiteral('foo|barbaz')).toBeUndefined();
+    expect(requiredLiteral('(?i)timeout.*')).toBeUndefined();
+    expect(requiredLiteral('ab.*cd')).toBeUndefined();
+  });
+
+  it('never changes an answer (random patterns with words)', () => {
+    const word = fc.constantFrom('err', 'time', 'out', 'abc');
+    const piece = fc.oneof(
+      word,
+      fc.constantFrom('.*', '\\d+', '[a-c]?', '(x|y)', 'o{1,2}', ' ', 'e+', '(?:err)?'),
+    );
+    const pattern = fc.array(piece, { minLength: 1, maxLength: 5 }).map((p) => p.join(''));
+    const text = fc.string({
+      unit: fc.constantFrom('e', 'r', 't', 'i', 'm', 'o', 'u', 'a', 'b', 'c', '1', ' ', 'x'),
+      maxLength: 24,
+    });
+    fc.assert(
+      fc.property(pattern, fc.array(text, { maxLength: 5 }), (p, lines) => {
+        const re = linearRegex(p);
+        const v8 = new RegExp(p);
+        for (const l of lines) expect(re.test(l), `${p} on ${JSON.stringify(l)}`).toBe(v8.test(l));
+        const joined = lines.map((l) => `${l}\n`).join('');
+        const want = lines.findIndex((l) => v8.test(l));
+        const at = re.findLine(joined, 0);
+        expect(at, p).toBe(want < 0 ? -1 : lines.slice(0, want).join('\n').length + (want ? 1 : 0));
       }),
       { numRuns: 2000 },
     );
