@@ -230,6 +230,13 @@ while (Date.now() - startedAt < minutes * 60_000) {
     probesPerS: ((req - prevReq - 1) * 1000) / (at - prevAt), // minus our own /status request
     cpuPct: ((ticks - prevTicks) / hz / ((at - prevAt) / 1000)) * 100,
     store: storeBytes(),
+    // what tells a leak from a backlog: the JS heap, and work waiting inside Vigil
+    heap: m.vigil_nodejs_heap_size_used_bytes ?? Number.NaN,
+    queued: m.vigil_check_runs_queued ?? Number.NaN,
+    skipped: m.vigil_check_runs_skipped_total ?? Number.NaN,
+    pendingResults: m.vigil_results_pending ?? Number.NaN,
+    pendingBytes: m.vigil_results_pending_bytes ?? Number.NaN,
+    dropped: (m.vigil_results_dropped_total ?? 0) + (m.vigil_samples_dropped_total ?? 0),
     notifications,
     healthMs: Math.round(health.ms),
     load: loadavg(),
@@ -241,7 +248,7 @@ while (Date.now() - startedAt < minutes * 60_000) {
   fs.appendFileSync(jsonl, `${JSON.stringify(s)}\n`);
   if (samples.length % 6 === 0)
     log(
-      `${s.t}s rss ${(s.rss / 2 ** 20).toFixed(0)} MiB, lag max ${s.lagMaxMs.toFixed(0)} ms, ${s.probesPerS.toFixed(0)} probes/s, cpu ${s.cpuPct.toFixed(0)}%, store ${(s.store / 2 ** 20).toFixed(0)} MiB, ${notifications} notifications, load ${s.load}`,
+      `${s.t}s rss ${(s.rss / 2 ** 20).toFixed(0)} MiB, heap ${(s.heap / 2 ** 20).toFixed(0)} MiB, queued ${s.queued}, pending results ${s.pendingResults}, lag max ${s.lagMaxMs.toFixed(0)} ms, ${s.probesPerS.toFixed(0)} probes/s, cpu ${s.cpuPct.toFixed(0)}%, store ${(s.store / 2 ** 20).toFixed(0)} MiB, ${notifications} notifications, load ${s.load}`,
     );
 }
 
@@ -295,6 +302,9 @@ const table = mdTable(
   [
     'minute',
     'RSS',
+    'JS heap used',
+    'runs queued / skipped in all',
+    'results pending',
     'event-loop delay, max / p99 (10 s)',
     'probes/s',
     'CPU % of a core',
@@ -305,6 +315,9 @@ const table = mdTable(
   everyMinute.map((s) => [
     (s.t / 60).toFixed(0),
     mib(s.rss),
+    mib(s.heap),
+    `${s.queued} / ${s.skipped}`,
+    `${s.pendingResults} (${mib(s.pendingBytes)})`,
     `${s.lagMaxMs.toFixed(0)} / ${s.lagP99Ms.toFixed(0)} ms`,
     s.probesPerS.toFixed(0),
     s.cpuPct.toFixed(0),
@@ -330,6 +343,8 @@ const body = `## Soak: ${minutes} min at ${expected.toLocaleString('en')} probes
 | measure | result | goal |
 | --- | --- | --- |
 | RSS growth from minute ${warmMinutes} to the end | ${rssGrowth.toFixed(1)}% (${mib(first.rss)} → ${mib(last.rss)}; max ${mib(rssMax)}) | < 10% ${ok(rssGrowth < 10)}${warmMinutes < 10 ? ` (warm-up ${warmMinutes} min, not 10: a ${minutes}-minute run)` : ''} |
+| JS heap used from minute ${warmMinutes} to the end | ${mib(first.heap)} → ${mib(last.heap)} | |
+| runs skipped (overdue when due again) / results and samples dropped | ${last.skipped} / ${last.dropped} | |
 | worst event-loop delay | ${lagMax.toFixed(0)} ms (${lagMaxAfter.toFixed(0)} ms after minute ${warmMinutes}); ${stalls} of ${samples.length} 10-s windows above 100 ms | < 100 ms ${ok(lagMax < 100)} |
 | event-loop delay p99 per 10 s, median / worst | ${quantile(p99s, 0.5).toFixed(1)} / ${p99s.at(-1).toFixed(1)} ms | |
 | probes answered per second, median / worst 10 s | ${quantile(probes, 0.5).toFixed(0)} / ${probes[0].toFixed(0)} (scheduled ${expected.toLocaleString('en')}; nginx counts only its ${checks.toLocaleString('en')}) | |
