@@ -22,6 +22,8 @@
 //   SOAK_CHECKS=1000       http checks against nginx      SOAK_BASE=22001  first nginx port
 //   SOAK_FLAPPERS=20       checks against the flapping target
 //   SOAK_FLAP_S=30         seconds up, then seconds down
+//   SOAK_NICE=-10          nice value for Vigil and nginx (0 = leave as is): the machine may be
+//                          shared, and a starved daemon measures the machine, not Vigil
 //   SOAK_WRITE=1           write the result to BENCHMARKS.md (0: print only)
 //   SOAK_NOTE              a sentence on the machine's other load during the run, for the record
 //   VIGIL_PEER_BENCH_DIR   where targets-nginx lives (default ../shared/bench beside the repo)
@@ -62,6 +64,7 @@ const base = num('SOAK_BASE', 22001);
 const flappers = num('SOAK_FLAPPERS', 20);
 const flapS = num('SOAK_FLAP_S', 30);
 const write = env.SOAK_WRITE !== '0';
+const nice = num('SOAK_NICE', -10);
 const sampleMs = 10_000;
 const log = (s) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -113,7 +116,7 @@ const nginxStart = start(
   'targets-nginx',
   path.join(peerDir, 'targets-nginx'),
   [String(checks), String(base), path.join(work, 'nginx')],
-  { capture: true },
+  { capture: true, nice },
 );
 await nginxStart.done;
 const nginxPid = Number(nginxStart.stdout.trim().split('\n').pop());
@@ -169,6 +172,7 @@ const vigil = start('vigil', process.execPath, [path.join(vigilDir, 'bin/vigil.j
   cwd: work,
   env: { VIGIL_LOG_LEVEL: 'warn' },
   logFile: path.join(work, 'vigil.log'),
+  nice,
 });
 const vigilUrl = `http://127.0.0.1:${vigilPort}`;
 await waitFor(
@@ -333,6 +337,7 @@ const body = `## Soak: ${minutes} min at ${expected.toLocaleString('en')} probes
   alert rules every 5 s (one follows the flapping target; \`count(up == 0) > 500\` and
   \`avg(max_over_time(http_duration_seconds{phase="ttfb"}[1m])) > 1\` read every check's series), a webhook
   channel to a local receiver (group_by alertname, check). SQLite store, retention at its minimum (1 h).
+  Vigil and nginx at nice ${nice}.
 - Vigil build ${gitDescribe(repo)}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB, ${m.os}, Node ${m.node}.
 - Load: the machine was shared during the run${env.SOAK_NOTE ? ` (${env.SOAK_NOTE})` : ''}; load average
   ${samples[0]?.load} at the start, ${last.load} at the end, ${quantile(
