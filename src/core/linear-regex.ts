@@ -40,6 +40,7 @@ const maxPaths = 16;
 const meta = /[\\^$.|?*+()[\]{}]/;
 
 export function linearRegex(source: string): LinearRegex {
+  ambiguous(source);
   let re2: RE2JS;
   try {
     // translateRegExp would read a named backreference as the letter k
@@ -64,6 +65,25 @@ export function linearRegex(source: string): LinearRegex {
     }
   }
   return viaRe2(source, re2);
+}
+
+/**
+ * Patterns are JavaScript syntax; a few escapes that JavaScript reads as the letter itself are
+ * anchors or classes in RE2 (`\A`, `\z`, `\pL`, `\Q…\E`, `[[:alpha:]]`). Rather than let the two
+ * engines answer differently, they are refused.
+ */
+function ambiguous(source: string): void {
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] !== '\\') continue;
+    const c = source[i + 1] ?? '';
+    if ('AzZQECpPG'.includes(c) && c !== '')
+      throw new LinearRegexError(
+        `\\${c} means the letter ${c} in JavaScript but something else in RE2: write ^ or $ for an anchor, ${c} alone for the letter`,
+      );
+    i++;
+  }
+  if (source.includes('[[:'))
+    throw new LinearRegexError('POSIX classes such as [[:alpha:]] are not JavaScript syntax: write [a-zA-Z]');
 }
 
 function literal(source: string, words: string[]): LinearRegex {
@@ -163,7 +183,7 @@ export function requiredLiteral(source: string): string | undefined {
     else if (c === ')') depth--;
     else if (c === '|') {
       if (depth === 0) return undefined;
-    } else if ('*+?{'.includes(c)) {
+    } else if ('*+?'.includes(c) || (c === '{' && /^\{\d+(,\d*)?\}/.test(source.slice(i)))) {
       // the character before is repeated: still required once with +, not at all otherwise
       if (c !== '+') run = run.slice(0, -1);
       if (c === '{') i = source.indexOf('}', i);

@@ -38,6 +38,10 @@ describe('linear-time regexes for text from outside', () => {
       expect(() => linearRegex(p)).toThrow(/lookaround and backreferences are not supported/);
     }
     expect(() => linearRegex('(')).toThrow(LinearRegexError);
+    // JavaScript reads these as letters, RE2 as anchors and classes: refused rather than ambiguous
+    for (const p of ['\\Aabc', 'abc\\z', '\\pL+', '\\Q.*\\E', '[[:alpha:]]+'])
+      expect(() => linearRegex(p), p).toThrow(LinearRegexError);
+    expect(linearRegex('\\\\A').test('\\A')).toBe(true); // an escaped backslash, then A
   });
 
   it('findLine gives the start of each matching line', () => {
@@ -91,6 +95,10 @@ describe('the word every match contains (a prefilter before RE2)', () => {
     expect(requiredLiteral('foo|barbaz')).toBeUndefined();
     expect(requiredLiteral('(?i)timeout.*')).toBeUndefined();
     expect(requiredLiteral('ab.*cd')).toBeUndefined();
+    // a brace that is no repetition is a character (this once looped for ever: found by the fuzz target)
+    expect(requiredLiteral('json{"ok"')).toBe('json{"ok"');
+    expect(requiredLiteral('a{')).toBeUndefined();
+    expect(linearRegex('.*json{"ok"').test('x json{"ok"}')).toBe(true);
   });
 
   it('never changes an answer (random patterns with words)', () => {
