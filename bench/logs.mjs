@@ -13,6 +13,10 @@
 //
 // Each command's peak RSS is read from one more run under /usr/bin/time after hyperfine's.
 //
+//   Regular expressions (`--match` with regex syntax) run in linear time (src/core/linear-regex):
+//   `--match 'ERROR|FATAL'` (words: a substring search) and `--match 'timeout after [0-9]+ms'`
+//   (unbounded repetition: RE2JS) beside grep -E.
+//
 // Environment (all optional): BENCH_DIR, BENCH_BYTES (default 1 GiB), BENCH_RUNS (default 5),
 // BENCH_FOLLOW_S (default 20; 0 skips the follow run), BENCH_BASELINE=<repo dir> adds that
 // checkout's built CLI to the same hyperfine run (before/after). Needs `npm run build` first
@@ -62,10 +66,18 @@ const commands = [
   ['grep -c -F ERROR', `grep -c -F ERROR '${file}'`],
   ['vigil logs scan (ERROR, FATAL)', vigil],
   ["grep -c -E 'ERROR|FATAL'", `grep -c -E 'ERROR|FATAL' '${file}'`],
+  ["vigil logs scan --match 'ERROR|FATAL'", `${vigil} --match 'ERROR|FATAL'`],
+  ["vigil logs scan --match 'timeout after [0-9]+ms'", `${vigil} --match 'timeout after [0-9]+ms'`],
+  ["grep -c -E 'timeout after [0-9]+ms'", `grep -c -E 'timeout after [0-9]+ms' '${file}'`],
   ...(old
     ? [
         ['baseline: vigil logs scan --match ERROR', `${old} --match ERROR`],
         ['baseline: vigil logs scan (ERROR, FATAL)', old],
+        ["baseline: vigil logs scan --match 'ERROR|FATAL'", `${old} --match 'ERROR|FATAL'`],
+        [
+          "baseline: vigil logs scan --match 'timeout after [0-9]+ms'",
+          `${old} --match 'timeout after [0-9]+ms'`,
+        ],
       ]
     : []),
 ];
@@ -225,6 +237,14 @@ ${Number(ratio('vigil logs scan --match ERROR', 'grep -c -F ERROR')) >= 0.5 ? 'm
 the default levels faster than grep -E — ${byName['vigil logs scan (ERROR, FATAL)'].mean < byName["grep -c -E 'ERROR|FATAL'"].mean ? 'met' : '**not met**'}.
 Vigil does more than count: every matching line (${(vigilCounts.error + vigilCounts.fatal).toLocaleString('en')} here) is decoded, reduced to its
 template and tallied, and the top 10 are printed with a sample.
+
+Regular expressions run in linear time whatever the pattern (a hostile log line cannot stall the
+daemon): words joined by \`|\` are a substring search, an unbounded repetition runs on RE2JS,
+${ratio("vigil logs scan --match 'timeout after [0-9]+ms'", "grep -c -E 'timeout after [0-9]+ms'")}× grep -E here${
+  old
+    ? `; the baseline build took ${(byName["baseline: vigil logs scan --match 'ERROR|FATAL'"].mean * 1000).toFixed(0)} ms for \`ERROR|FATAL\` and ${(byName["baseline: vigil logs scan --match 'timeout after [0-9]+ms'"].mean * 1000).toFixed(0)} ms for \`timeout after [0-9]+ms\``
+    : ''
+}.
 
 ${
   followRow

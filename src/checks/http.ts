@@ -3,6 +3,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../config/types.js';
+import { type LinearRegex, linearRegex } from '../core/linear-regex.js';
 import { describe } from '../errors.js';
 import type { CheckKind, KindOutcome, Sample } from './types.js';
 
@@ -32,7 +33,15 @@ const schema = z.strictObject({
       body_contains: z.union([z.string(), z.array(z.string())]).optional(),
       body_regex: z
         .string()
-        .refine((r) => isRegex(r), 'not a valid regular expression')
+        .superRefine((r, ctx) => {
+          const problem = regexProblem(r);
+          if (problem)
+            ctx.addIssue({
+              code: 'custom',
+              message: `not a valid regular expression: ${problem}`,
+              params: { hint: 'JavaScript syntax without lookaround or backreferences' },
+            });
+        })
         .optional(),
       max_latency: duration().optional(),
     })
@@ -125,7 +134,7 @@ function judge(spec: HttpSpec, res: Response, hops: number, totalMs: number, fai
   for (const text of contains) {
     if (!res.body.includes(text)) problems.push(`body does not contain ${JSON.stringify(text)}`);
   }
-  if (expect.body_regex !== undefined && !new RegExp(expect.body_regex).test(res.body)) {
+  if (expect.body_regex !== undefined && !bodyRegex(expect.body_regex).test(res.body)) {
     problems.push(`body does not match /${expect.body_regex}/`);
   }
   const latency = totalMs;
@@ -233,11 +242,23 @@ function request(
   });
 }
 
-function isRegex(source: string): boolean {
+function regexProblem(source: string): string | undefined {
   try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
+    bodyRegex(source);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
   }
+}
+
+/** Bodies come from outside: matched in linear time (see core/linear-regex), compiled once per pattern. */
+const compiled = new Map<string, LinearRegex>();
+function bodyRegex(source: string): LinearRegex {
+  let re = compiled.get(source);
+  if (!re) {
+    re = linearRegex(source);
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(source, re);
+  }
+  return re;
 }

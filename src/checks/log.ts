@@ -2,18 +2,23 @@ import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { z } from 'zod';
 import { size } from '../config/types.js';
+import { type LinearRegex, LinearRegexError, linearRegex } from '../core/linear-regex.js';
 import { type FollowState, follow } from '../logs/follow.js';
 import { elasticsearchSchema, firstWindow, lokiSchema, remoteSource, runRemoteLog } from './log-remote.js';
 import type { CheckKind, Sample } from './types.js';
 
-const regex = z.string().transform((text, ctx) => {
+/** Log lines come from outside: their patterns match in linear time (see core/linear-regex). */
+const regex = z.string().transform((text, ctx): LinearRegex => {
   try {
-    return new RegExp(text);
+    return linearRegex(text);
   } catch (e) {
+    if (!(e instanceof LinearRegexError)) throw e;
     ctx.addIssue({
       code: 'custom',
-      message: `not a valid regular expression: ${(e as Error).message}`,
-      params: { hint: 'JavaScript syntax; escape literal dots and brackets with \\\\' },
+      message: `not a valid regular expression: ${e.message}`,
+      params: {
+        hint: 'JavaScript syntax without lookaround or backreferences; escape literal dots and brackets with \\\\',
+      },
     });
     return z.NEVER;
   }
@@ -131,8 +136,8 @@ export const logCheck: CheckKind<LogSpec> = {
   },
 };
 
-function patterns(spec: LogSpec): { level: string; re: RegExp }[] {
-  const out: { level: string; re: RegExp }[] = [];
+function patterns(spec: LogSpec): { level: string; re: LinearRegex }[] {
+  const out: { level: string; re: LinearRegex }[] = [];
   for (const level of levelOrder) {
     const re = level === 'error' ? (spec.levels?.error ?? spec.match) : spec.levels?.[level];
     if (re) out.push({ level, re });

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../core/duration.js';
+import { type LinearRegex, linearRegex } from '../core/linear-regex.js';
 import { VigilError } from '../errors.js';
 import { type ScanReport, scanLogs } from '../logs/scan.js';
 import { type Io, paint, table } from './output.js';
@@ -194,16 +195,16 @@ export function parseSince(text: string, now: number): number {
 }
 
 /** A plain word is searched as bytes (fast); anything with regex syntax is a regular expression. */
-function parseMatch(text: string): string | RegExp {
+function parseMatch(text: string): string | LinearRegex {
   if (!/[\\^$.|?*+()[\]{}]/.test(text)) return text;
   try {
-    return new RegExp(text);
+    return linearRegex(text);
   } catch (e) {
     throw new VigilError(
       'USAGE',
       `--match ${text} is not a valid regular expression: ${(e as Error).message}`,
       {
-        hint: 'JavaScript syntax, e.g. --match "ERROR|FATAL"',
+        hint: 'JavaScript syntax without lookaround or backreferences, e.g. --match "ERROR|FATAL"',
       },
     );
   }

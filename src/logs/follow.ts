@@ -27,11 +27,16 @@ export interface FollowState {
   counts: Record<string, { lines: number; levels: Record<string, number> }>;
 }
 
+/** what follow needs of a pattern: core/linear-regex's, for lines from outside */
+export interface LinePattern {
+  test(text: string): boolean;
+}
+
 export interface FollowOptions {
   /** per-level patterns, most severe first; absent: the level words and JSON `level` */
-  levels?: readonly { level: string; re: RegExp }[];
+  levels?: readonly { level: string; re: LinePattern }[];
   /** a line matching this starts a record; other lines fold into the record before them */
-  start?: RegExp;
+  start?: LinePattern;
   maxRecordBytes: number;
   /** bytes read per file per run, so one run of a huge backlog stays bounded */
   maxReadBytes: number;

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { type LinearRegex, linearRegex } from '../core/linear-regex.js';
 import { FingerprintTable } from './fingerprint.js';
 import { levelNeedles } from './levels.js';
 import { type LineMatch, NeedleScanner } from './scanner.js';
@@ -8,7 +9,7 @@ import { lineTime } from './timestamp.js';
 /** What selects lines: the level words (default error and fatal), or a literal or expression. */
 export interface LineSelector {
   levels?: readonly string[];
-  match?: RegExp | string;
+  match?: LinearRegex | string;
 }
 
 export interface LineScanner {
@@ -123,16 +124,16 @@ export async function feed(
   }
 }
 
-/** `--match` with a regular expression: each chunk decoded once, the expression run over it. */
+/**
+ * `--match` with a regular expression: each chunk decoded once, the expression run over it
+ * line by line (linear in the text whatever the pattern: see core/linear-regex).
+ */
 class RegexScanner implements LineScanner {
-  readonly #re: RegExp;
   #skip = false;
   constructor(
-    re: RegExp,
+    private readonly re: LinearRegex,
     private readonly onMatch: (m: LineMatch) => void,
-  ) {
-    this.#re = new RegExp(re.source, `${re.flags.replace(/[gmy]/g, '')}gm`);
-  }
+  ) {}
   lines(buf: Buffer, start: number, end: number): void {
     let text = buf.toString('utf8', start, end);
     if (this.#skip) {
@@ -141,11 +142,9 @@ class RegexScanner implements LineScanner {
       text = text.slice(nl + 1);
       this.#skip = false;
     }
-    const re = this.#re;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      const ls = text.lastIndexOf('\n', m.index - 1) + 1;
-      let le = text.indexOf('\n', m.index);
+    let ls = this.re.findLine(text, 0);
+    while (ls >= 0) {
+      let le = text.indexOf('\n', ls);
       if (le < 0) le = text.length;
       const line = text.slice(ls, le).replace(/\r$/, '');
       const truncated = line.length > 64 * 1024;
@@ -154,15 +153,14 @@ class RegexScanner implements LineScanner {
         text: truncated ? `${line.slice(0, 64 * 1024)} …[truncated]` : line,
         truncated,
       });
-      re.lastIndex = le + 1;
-      if (le + 1 > text.length) break;
+      if (le + 1 >= text.length) break;
+      ls = this.re.findLine(text, le + 1);
     }
   }
   fragment(buf: Buffer, start: number, end: number): void {
     if (this.#skip) return;
     const text = buf.toString('utf8', start, end);
-    if (this.#re.test(text)) {
-      this.#re.lastIndex = 0;
+    if (this.re.test(text)) {
       this.onMatch({ level: 'match', text: `${text.slice(0, 64 * 1024)} …[truncated]`, truncated: true });
       this.#skip = true;
     }
@@ -182,7 +180,8 @@ export interface RangeJob {
   since: number;
   now: number;
   levels?: readonly string[];
-  match?: string | { source: string; flags: string };
+  /** a literal, or a linear-time expression's source (compiled again in the worker) */
+  match?: string | { source: string };
 }
 
 /** What a range's scan sends back: plain data, to cross a thread. */
@@ -195,7 +194,7 @@ export interface RangeResult {
 export async function scanRange(job: RangeJob, onBytes?: (n: number) => void): Promise<Tally> {
   const fh = await open(job.path, 'r');
   const tally = new Tally();
-  const match = typeof job.match === 'object' ? new RegExp(job.match.source, job.match.flags) : job.match;
+  const match = typeof job.match === 'object' ? linearRegex(job.match.source) : job.match;
   let pos = job.start;
   const fill: Filler = async (buf, offset, length) => {
     const want = job.end < 0 ? length : Math.min(length, job.end - pos);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { LinearRegex } from '../core/linear-regex.js';
 import type { Fingerprint } from './fingerprint.js';
 import {
   type Filler,
@@ -23,7 +24,7 @@ export interface ScanOptions {
   /** levels to count (default error and fatal) */
   levels?: readonly string[];
   /** a literal or regular expression that selects lines instead of the level words */
-  match?: RegExp | string;
+  match?: LinearRegex | string;
   top?: number;
   /** called with bytes read so far and the total, for a progress line */
   onProgress?(done: number, total: number): void;
@@ -140,7 +141,7 @@ async function scanPlain(
   }
   const selector = {
     levels: opts.levels,
-    match: opts.match instanceof RegExp ? { source: opts.match.source, flags: opts.match.flags } : opts.match,
+    match: typeof opts.match === 'object' ? { source: opts.match.source } : opts.match,
   };
   const jobs: RangeJob[] = starts.map((start, i) => ({
     path: file,

@@ -28,6 +28,8 @@ beforeAll(async () => {
       case '/hang':
         hung.push(res);
         return;
+      case '/aaa':
+        return res.end(`${'a'.repeat(30)}!`);
       case '/big':
         res.write('x'.repeat(3 * 1024 * 1024));
         return res.end('needle');
@@ -94,6 +96,22 @@ describe('http check', () => {
       makeCtx(),
     );
     expect(bad).toMatchObject({ status: 'critical', message: 'body does not contain "ready"' });
+  });
+
+  it('a catastrophic body_regex on a hostile body answers at once (linear-time matching)', async () => {
+    // V8's backtracking engine needs minutes for (a+)+$ on 30 a's and a '!': no check would run meanwhile
+    const started = performance.now();
+    const out = await httpCheck.run(
+      spec({ url: `${base}/aaa`, expect: { body_regex: '(a+)+$' } }),
+      makeCtx(),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(out).toMatchObject({ status: 'critical', message: 'body does not match /(a+)+$/' });
+    const ok = await httpCheck.run(
+      spec({ url: `${base}/aaa`, expect: { body_regex: '(a+)+!$' } }),
+      makeCtx(),
+    );
+    expect(ok.status).toBe('ok');
   });
 
   it('reads large bodies to the end but matches on the first MiB', async () => {
@@ -174,6 +192,8 @@ describe('http check', () => {
     expect(httpCheck.schema.safeParse({ url: 'ftp://x' }).success).toBe(false);
     expect(httpCheck.schema.safeParse({ url: 'http://x', expect: { status: 'ok' } }).success).toBe(false);
     expect(httpCheck.schema.safeParse({ url: 'http://x', expect: { body_regex: '(' } }).success).toBe(false);
+    const lookahead = httpCheck.schema.safeParse({ url: 'http://x', expect: { body_regex: 'ok(?!ay)' } });
+    expect(lookahead.error?.issues[0]?.message).toMatch(/lookaround and backreferences are not supported/);
     expect(httpCheck.schema.safeParse({ url: 'http://x', retries: 3 }).success).toBe(false);
   });
 });

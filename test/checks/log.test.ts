@@ -146,6 +146,28 @@ describe('log check', () => {
     expect(value(r.samples, 'log_matches_total', { file, level: 'fatal' })).toBeUndefined();
   });
 
+  it('a catastrophic pattern on a hostile line answers at once (linear-time matching)', async () => {
+    const dir = fresh();
+    const file = path.join(dir, 'app.log');
+    // V8's backtracking engine needs minutes for (a+)+$ on 30 a's and a '!'
+    writeFileSync(file, `${'a'.repeat(30)}!\n${'a'.repeat(30)}\n`);
+    const started = performance.now();
+    const r = await logCheck.run(spec(file, { match: '(a+)+$' }), makeCtx());
+    expect(value(r.samples, 'log_matches_total', { file, level: 'error' })).toBe(1);
+    expect(value(r.samples, 'log_lines_total', { file })).toBe(2);
+    // the record-start pattern too
+    await logCheck.run(spec(file, { start: '^(a|aa)+$', levels: { warn: '(a|a)+$' } }), makeCtx());
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses lookaround and backreferences, which have no linear-time matcher', () => {
+    for (const match of ['(?=a)b', '(a)\\1', 'a(?!b)']) {
+      const r = logCheck.schema.safeParse({ path: '/x.log', match });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.message).toMatch(/not a valid regular expression/);
+    }
+  });
+
   it('a missing file is critical unless missing_ok; an unreadable one is critical', async () => {
     const dir = fresh();
     const file = path.join(dir, 'nope.log');

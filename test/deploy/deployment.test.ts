@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { packedFiles, packProblems } from '../../scripts/pack-check.mjs';
 
 const unit = readFileSync('examples/systemd/vigil.service', 'utf8');
 const dockerfile = readFileSync('Dockerfile', 'utf8');
@@ -83,6 +84,19 @@ describe('the Dockerfile', () => {
 });
 
 describe('the package', () => {
+  it('ships the built daemon, the dashboard, examples, LICENSE and README, and no tests or sources', async () => {
+    // the file list `npm pack` makes (scripts/pack-check.mjs installs the tarball itself: npm run pack:check)
+    const files = await packedFiles();
+    expect(packProblems(files)).toEqual([]);
+    // and the rules catch what they are for
+    expect(packProblems([...files, 'test/fixtures/a.yaml', 'dist/x.test.js'])).toEqual([
+      'should not be shipped: test/fixtures/a.yaml, dist/x.test.js',
+    ]);
+    expect(packProblems(files.filter((f) => !f.startsWith('dist/web/')))).toContain(
+      'missing dist/web/index.html',
+    );
+  });
+
   it('carries the license package.json names', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { license: string };
     expect(pkg.license).toBe('Apache-2.0');

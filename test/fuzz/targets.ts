@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { testRulesFile } from '../../src/alerting/test-rules.js';
 import { parseConfig } from '../../src/config/loader.js';
+import { LinearRegexError, linearRegex } from '../../src/core/linear-regex.js';
 import { VigilError } from '../../src/errors.js';
 import { template, templateHash } from '../../src/logs/fingerprint.js';
 import { levelNeedles, levelOf } from '../../src/logs/levels.js';
@@ -35,6 +36,38 @@ const soup = (fragments: readonly string[], maxLength = 40) =>
       maxLength,
     })
     .map((parts) => parts.join(''));
+
+const regexFragments = [
+  'a',
+  'b',
+  '(a+)+$',
+  '(a|aa)+',
+  '(.*a){8}',
+  '(?=a)',
+  '\\1',
+  '\\k<x>',
+  '(?<x>a)',
+  '[a-',
+  '[^b]',
+  '\\d{2,}',
+  '{1,3}',
+  '*',
+  '+',
+  '?',
+  '|',
+  '(',
+  ')',
+  '(?:',
+  '(?i)',
+  '^',
+  '$',
+  '.',
+  '\\',
+  'ERROR',
+  'x{1000}',
+  '\\u0041',
+  '\\p{L}',
+];
 
 const durations = ['1ms', '1s', '30s', '5m', '1h', '1d', '1w', '1y', '999999999999999d', '0s', '1.5h', '-1m'];
 
@@ -454,5 +487,21 @@ export const targets: FuzzTarget[] = [
     },
     allowed: (e) => e instanceof VigilError,
     boundMs: 3000,
+  },
+  {
+    // A pattern from the config and a text from outside (a body, a log line), split at the first newline.
+    name: 'linear-regex',
+    arbitrary: fc
+      .tuple(soup(regexFragments, 12), fc.oneof(soup(['a', 'aaaa', 'b', '!', ' ', '\n', 'ERROR', '1'], 40)))
+      .map(([p, t]) => `${p.replace(/\n/g, '')}\n${t}`),
+    run: (input) => {
+      const nl = input.indexOf('\n');
+      const re = linearRegex(input.slice(0, nl));
+      const text = input.slice(nl + 1).repeat(200);
+      return [re.test(text), re.findLine(text, 0)];
+    },
+    // compiling refuses with LinearRegexError; matching never throws, and stays linear on 200 copies
+    allowed: (e) => e instanceof LinearRegexError,
+    boundMs: 1000,
   },
 ];

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { linearRegex } from '../../src/core/linear-regex.js';
 import { FingerprintTable, template } from '../../src/logs/fingerprint.js';
 import { levelNeedles, levelOf } from '../../src/logs/levels.js';
 import { scanLogs } from '../../src/logs/scan.js';
@@ -180,7 +181,15 @@ describe('scanLogs', () => {
     const file = path.join(dir, 'm.log');
     writeFileSync(file, 'a timeout 1\nb refused\nc timeout 2\n');
     expect((await scanLogs([file], { since: 0, now, match: 'timeout' })).counts).toEqual({ match: 2 });
-    expect((await scanLogs([file], { since: 0, now, match: /time|refus/ })).counts).toEqual({ match: 3 });
+    expect((await scanLogs([file], { since: 0, now, match: linearRegex('time|refus') })).counts).toEqual({
+      match: 3,
+    });
+    expect((await scanLogs([file], { since: 0, now, match: linearRegex('^[ac] time') })).counts).toEqual({
+      match: 2,
+    });
+    expect((await scanLogs([file], { since: 0, now, match: linearRegex('t.*[12]$') })).counts).toEqual({
+      match: 2,
+    });
   });
 });
 

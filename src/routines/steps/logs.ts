@@ -3,6 +3,7 @@ import path from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { z } from 'zod';
 import { duration } from '../../config/types.js';
+import { linearRegex } from '../../core/linear-regex.js';
 import { describe } from '../../errors.js';
 import { scanLogs } from '../../logs/scan.js';
 import type { Finding } from '../types.js';
@@ -15,7 +16,25 @@ const schema = options(
     /** the window when there is no earlier run (default: the report's period) */
     since: duration({ min: 60_000 }).optional(),
     /** select lines by this text or /regex/ instead of the level words */
-    match: z.string().min(1).optional(),
+    match: z
+      .string()
+      .min(1)
+      .superRefine((m, ctx) => {
+        const re = asRegex(m);
+        if (re === undefined) return;
+        try {
+          linearRegex(re);
+        } catch (e) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not a valid regular expression: ${(e as Error).message}`,
+            params: {
+              hint: 'JavaScript syntax without lookaround or backreferences, between slashes: /ERROR|FATAL/',
+            },
+          });
+        }
+      })
+      .optional(),
     levels: z.array(z.string()).default(['fatal', 'error']),
     top: z.number().int().min(1).max(100).default(10),
   }),
@@ -46,8 +65,8 @@ export const logs: StepKind<z.output<typeof schema>> = {
       if (!readable.includes(f)) findings.push({ status: 'attention', text: `${f}: no such file` });
     let report: Awaited<ReturnType<typeof scanLogs>>;
     try {
-      const match =
-        spec.match && /^\/.*\/$/.test(spec.match) ? new RegExp(spec.match.slice(1, -1)) : spec.match;
+      const re = spec.match === undefined ? undefined : asRegex(spec.match);
+      const match = re === undefined ? spec.match : linearRegex(re);
       report = await scanLogs(readable, { since, now: ctx.now, levels: spec.levels, match, top: spec.top });
     } catch (e) {
       return {
@@ -73,3 +92,8 @@ export const logs: StepKind<z.output<typeof schema>> = {
     };
   },
 };
+
+/** `/…/` is a regular expression (matched in linear time: log lines come from outside); anything else a literal. */
+function asRegex(match: string): string | undefined {
+  return /^\/.*\/$/.test(match) ? match.slice(1, -1) : undefined;
+}
