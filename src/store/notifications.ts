@@ -130,7 +130,12 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
   const write = (w: Write) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ write: w, done: (e) => (e === undefined ? resolve() : reject(e)) });
-      if (!writing) void drain();
+      // Started after this turn of the event loop: the outcomes and flushes that arrive together
+      // (one socket read can end many sends) go into one transaction, not one each.
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void drain());
+      }
     });
 
   /**
