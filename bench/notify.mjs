@@ -159,6 +159,8 @@ incidents: { enabled: false }
   await store.close();
   return {
     label,
+    // this process: Vigil's notifier and store, and the bench's own bookkeeping
+    rss: process.memoryUsage().rss / 2 ** 20,
     perSecond: (burst / b.spanMs) * 1000,
     cpuPer1000: ((cpu.user + cpu.system) / 1e6 / burst) * 1000,
     p50: quantile(s.lat, 0.5),
@@ -242,7 +244,9 @@ receivers:
   }
   const steadyReceived = await awaitDeliveries(steady, steady.size);
   const s = summarize(steady, steadyReceived);
+  const status = fs.readFileSync(`/proc/${am.child.pid}/status`, 'utf8');
   return {
+    rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
     label: `Alertmanager ${versionOf(bin).replace(/^alertmanager, version (\S+).*/, '$1')}`,
     perSecond: (burst / b.spanMs) * 1000,
     cpuPer1000: (cpu / burst) * 1000,
@@ -268,17 +272,20 @@ async function postgresUrl() {
 }
 
 try {
+  const load0 = os.loadavg()[0];
   const rows = [];
   rows.push(await vigilRun('Vigil, SQLite', `sqlite:${path.join(work, 'vigil.db')}`));
   const pgUrl = await postgresUrl();
   if (pgUrl) rows.push(await vigilRun('Vigil, PostgreSQL', pgUrl));
   const am = await alertmanagerRun();
   if (am) rows.push(am);
-  const header = ['sender', 'deliveries/s (burst)', 'CPU-s per 1,000', 'p50 ms', 'p99 ms'];
+  const load1 = os.loadavg()[0];
+  const header = ['sender', 'deliveries/s (burst)', 'CPU-s per 1,000', 'RSS MiB', 'p50 ms', 'p99 ms'];
   const cells = rows.map((r) => [
     r.label,
     r.perSecond.toFixed(0),
     r.cpuPer1000.toFixed(2),
+    r.rss.toFixed(0),
     r.p50.toFixed(1),
     r.p99.toFixed(1),
   ]);
@@ -291,13 +298,16 @@ try {
     `notify-${date}-${commit}`,
     `## Notifications: outbox throughput and latency (${date}, \`npm run bench:notify\`)
 
-Commit ${commit}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB, ${m.os}, Node ${m.node}.
+Commit ${commit}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB, ${m.os}, Node ${m.node}; load average
+${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (the machine is shared: compare rows of one run).
 Each alert is its own group (group_by [alertname, n], group_wait 0), so one alert = one webhook
 notification to a receiver in its own Node process. Burst: ${burst} alerts at once; deliveries/s is
 ${burst} over the time from the first alert to the last delivery. Latency: ${rate} alerts/s for
 ${rateSeconds} s, time from firing (Vigil: the rule evaluation handing the alert over; Alertmanager:
 the POST /api/v2/alerts) to the receiver reading it. Vigil writes every notification to its outbox
-and its delivery log before and after sending; Alertmanager keeps its queue in memory.
+and its delivery log before and after sending; Alertmanager keeps its queue in memory. RSS: Vigil's
+is the bench process's (the notifier and its store run in it) after the run; Alertmanager's is read
+from /proc after its run.
 
 ${mdTable(header, cells)}
 `,
