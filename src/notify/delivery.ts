@@ -133,7 +133,8 @@ export class DeliveryWorkers {
   }
 
   #isIdle(): boolean {
-    return !this.#inFlight.size && !this.#queue.length && !this.#fetching && !this.#dirty;
+    // Once stopped, nothing more will be looked for: a send that ends then must not keep stop() waiting.
+    return !this.#inFlight.size && !this.#queue.length && !this.#fetching && (!this.#dirty || this.#stopped);
   }
 
   #settle(): void {
