@@ -6,7 +6,7 @@ import {
   type Transition,
 } from '../core/alert-state.js';
 import { describe } from '../errors.js';
-import { overlay } from '../metrics/overlay.js';
+import { overlay, sharedSelections } from '../metrics/overlay.js';
 import { instantQuery } from '../metrics/promql/index.js';
 import type { Labels, Queryable, Series } from '../metrics/types.js';
 import type { AlertRule, RecordingRule, RuleGroup } from './compile.js';
@@ -73,11 +73,13 @@ export class GroupState {
     this.#subqueryStepMs = opts.subqueryStepMs ?? this.group.intervalMs;
     const samples: OutputSample[] = [];
     const transitions: RuleTransition[] = [];
-    const produced: Series[] = [];
+    // by metric name: what the group's rules wrote so far in this evaluation
+    const produced = new Map<string, Series[]>();
+    const store = sharedSelections(base);
     for (let i = 0; i < this.group.rules.length; i++) {
       const rule = this.group.rules[i]!;
       const started = performance.now();
-      const queryable = overlay(base, produced);
+      const queryable = overlay(store, produced);
       let out: OutputSample[] = [];
       try {
         out =
@@ -103,11 +105,18 @@ export class GroupState {
       }
       this.#lastOutput[i] = now;
       samples.push(...out);
-      for (const s of out)
-        produced.push({
+      for (const s of out) {
+        const name = s.labels.__name__ ?? '';
+        let list = produced.get(name);
+        if (!list) {
+          list = [];
+          produced.set(name, list);
+        }
+        list.push({
           labels: s.labels,
           points: [s.stale ? { t: s.t, v: s.v, stale: true } : { t: s.t, v: s.v }],
         });
+      }
     }
     return { samples, transitions };
   }

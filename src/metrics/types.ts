@@ -32,8 +32,20 @@ export interface Matcher {
   value: string;
 }
 
+/**
+ * What the caller will do with a selection. A queryable may ignore hints: they
+ * only allow it to return less, never change what the query computes.
+ */
+export interface SelectHints {
+  /**
+   * Only the newest point in [mint, maxt] of each series is read (an instant
+   * selector of an instant query): the others may be left out.
+   */
+  lastOnly?: boolean;
+}
+
 /** Where queries read series from: the store, or an in-memory set in tests. */
 export interface Queryable {
   /** Every series matching all matchers, with its points in [mint, maxt] (both inclusive). */
-  select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]>;
+  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Promise<Series[]>;
 }

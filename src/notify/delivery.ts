@@ -115,7 +115,12 @@ export class DeliveryWorkers {
   async stop(deadlineMs: number): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
+    const unsent = this.#queue;
     this.#queue = [];
+    // Claimed but never sent: given back, so that neither a wait for the claim's end nor a
+    // "claimed again" (a possible duplicate) follows for a send that never happened.
+    if (unsent.length)
+      await this.opts.repo.release(unsent, this.#node).catch((e: unknown) => this.opts.onError?.(e));
     if (this.#inFlight.size) {
       const done = this.idle();
       // The shutdown deadline for sends in flight, not scheduled work.
@@ -128,7 +133,8 @@ export class DeliveryWorkers {
   }
 
   #isIdle(): boolean {
-    return !this.#inFlight.size && !this.#queue.length && !this.#fetching && !this.#dirty;
+    // Once stopped, nothing more will be looked for: a send that ends then must not keep stop() waiting.
+    return !this.#inFlight.size && !this.#queue.length && !this.#fetching && (!this.#dirty || this.#stopped);
   }
 
   #settle(): void {
@@ -146,8 +152,10 @@ export class DeliveryWorkers {
       this.#fetching = true;
       try {
         const now = this.opts.clock.now();
-        // Claim only what free workers send now: a claim must not wait in a queue past its end.
-        const want = workers - this.#inFlight.size;
+        // What free workers send now and as many again to follow: one claim per batch of sends, not
+        // per send. A claimed row that waits in the queue until its claim is too old to send inside
+        // is renewed before it is sent, or left to whoever claimed it since (#claimed).
+        const want = 2 * workers - this.#inFlight.size;
         if (this.opts.canSend?.() === false) {
           // Fenced: claim nothing until membership is renewed; look again after the poll interval.
           this.#timer?.cancel();
@@ -157,8 +165,12 @@ export class DeliveryWorkers {
         const rows = await this.opts.repo.claim(this.#node, now, want, this.#claimMs());
         for (const r of rows) if (r.claims > r.attempts + 1) this.opts.onReclaim?.(r);
         this.#queue.push(...rows.filter((r) => !this.#inFlight.has(r.id)));
-        if (!this.#queue.length) await this.#sleepUntilDue(now);
-        else if (rows.length === want) this.#dirty = true;
+        if (!this.#queue.length) {
+          // Sends in flight look again when they end: the next due time is needed only when none are.
+          if (this.#inFlight.size) {
+            if (!this.#timer) this.#armKick(this.opts.settings().pollIntervalMs ?? defaultPollMs);
+          } else await this.#sleepUntilDue(now);
+        } else if (rows.length === want) this.#dirty = true;
       } catch (e) {
         this.opts.onError?.(e);
         this.#timer?.cancel();

@@ -169,6 +169,10 @@ export function render(
   templates: { title?: string; body?: string },
 ): { title: string; body: string; errors: string[] } {
   const ctx = templateContext(data);
+  // The defaults written out in code: what LiquidJS renders from them, without it (a fifth of the
+  // CPU of queueing a notification went into rendering them).
+  if (templates.title === undefined && templates.body === undefined)
+    return { title: defaultTitleOf(ctx).trim(), body: defaultBodyOf(ctx), errors: [] };
   const errors: string[] = [];
   const one = (text: string | undefined, fallback: string) => {
     if (text !== undefined) {
@@ -181,4 +185,40 @@ export function render(
     return engine().renderSync(compile(fallback), ctx) as string;
   };
   return { title: one(templates.title, defaultTitle).trim(), body: one(templates.body, defaultBody), errors };
+}
+
+type TemplateContext = ReturnType<typeof templateContext>;
+
+/** A value as `{{ }}` prints it: an object's own property only, nothing for a missing one. */
+function own(o: Record<string, unknown>, key: string): string | undefined {
+  const v = Object.hasOwn(o, key) ? o[key] : undefined;
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+/** `defaultTitle`, as LiquidJS renders it (`default` replaces a missing or empty value). */
+function defaultTitleOf(ctx: TemplateContext): string {
+  const status = String(ctx.status);
+  const count = status === 'firing' ? `:${ctx.firing.length}` : '';
+  const name = own(ctx.groupLabels, 'alertname') || own(ctx.commonLabels, 'alertname') || 'alerts';
+  const group = ctx.groupText !== '' ? ` (${ctx.groupText})` : '';
+  return `[${status.toUpperCase()}${count}] ${name}${group}`;
+}
+
+/** `defaultBody`, as LiquidJS renders it (an empty annotation still counts as present there). */
+function defaultBodyOf(ctx: TemplateContext): string {
+  let out = '';
+  for (const a of ctx.alerts) {
+    out += `${a.status === 'firing' ? 'FIRING' : 'RESOLVED'} ${own(a.labels, 'alertname') ?? ''}`;
+    if (a.labelsText !== '') out += ` {${a.labelsText}}`;
+    out += '\n';
+    const summary = own(a.annotations, 'summary');
+    if (summary !== undefined) out += `  ${summary}\n`;
+    const description = own(a.annotations, 'description');
+    if (description !== undefined) out += `  ${description}\n`;
+    out += `  since ${a.startsAt}`;
+    if (a.status === 'resolved') out += `, resolved ${a.endsAt}`;
+    out += '\n';
+  }
+  if (ctx.truncatedAlerts > 0) out += `… and ${ctx.truncatedAlerts} more\n`;
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { NotifyAlert, OutboxPayload } from '../notify/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
@@ -87,43 +87,135 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
   /**
    * Group flushes and delivery outcomes are many small writes that arrive
    * together (a burst of alerts, a receiver coming back). They are queued and
-   * committed together, one transaction per batch; each caller's promise
-   * settles with its batch, so "written" still means committed.
+   * committed together, one transaction per batch, and within it the rows of
+   * every write of a kind go in one multi-row statement (on PostgreSQL each
+   * statement is a round trip); each caller's promise settles with its batch,
+   * so "written" still means committed. A batch that fails is retried write by
+   * write, so one bad write does not fail the others.
    */
-  const queue: Array<{ run: (trx: Transaction<Tables>) => Promise<void>; done: (e?: unknown) => void }> = [];
+  type Write = { kind: 'flush'; w: FlushWrite } | { kind: 'attempt'; a: AttemptWrite };
+  const queue: Array<{ write: Write; done: (e?: unknown) => void }> = [];
   let writing = false;
+  const commit = (writes: readonly Write[]) =>
+    db.transaction().execute(async (trx) => {
+      const flushes = writes.flatMap((x) => (x.kind === 'flush' ? [x.w] : []));
+      const attempts = writes.flatMap((x) => (x.kind === 'attempt' ? [x.a] : []));
+      if (flushes.length) await writeFlushes(trx, flushes);
+      if (attempts.length) await writeAttempts(trx, attempts);
+    });
   const drain = async () => {
     writing = true;
     while (queue.length) {
       const batch = queue.splice(0, 500);
       try {
-        await db.transaction().execute(async (trx) => {
-          for (const w of batch) await w.run(trx);
-        });
-        for (const w of batch) w.done();
+        await commit(batch.map((x) => x.write));
+        for (const x of batch) x.done();
       } catch (e) {
         if (batch.length === 1) {
           batch[0]!.done(e);
           continue;
         }
-        // One bad write must not fail the others: each on its own.
-        for (const w of batch) {
+        for (const x of batch) {
           try {
-            await db.transaction().execute(w.run);
-            w.done();
+            await commit([x.write]);
+            x.done();
           } catch (err) {
-            w.done(err);
+            x.done(err);
           }
         }
       }
     }
     writing = false;
   };
-  const write = (run: (trx: Transaction<Tables>) => Promise<void>) =>
+  const write = (w: Write) =>
     new Promise<void>((resolve, reject) => {
-      queue.push({ run, done: (e) => (e === undefined ? resolve() : reject(e)) });
-      if (!writing) void drain();
+      queue.push({ write: w, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      // Started after this turn of the event loop: the outcomes and flushes that arrive together
+      // (one socket read can end many sends) go into one transaction, not one each.
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void drain());
+      }
     });
+
+  /**
+   * Several flushes as one: the alerts' last state in write order (an upsert or a forget), the
+   * newest log entry per group, every new notification.
+   */
+  const writeFlushes = async (trx: Transaction<Tables>, flushes: readonly FlushWrite[]) => {
+    const alerts = new Map<string, NotifyAlert | undefined>();
+    const log = new Map<string, LogEntry>();
+    for (const w of flushes) {
+      for (const a of w.alerts) alerts.set(a.fingerprint, a);
+      for (const f of w.forget) alerts.set(f, undefined);
+      log.set(`${w.log.receiver}\u0000${w.log.groupKey}`, w.log);
+    }
+    const upserts = [...alerts.values()].filter((a) => a !== undefined);
+    const forgotten = [...alerts].flatMap(([fp, a]) => (a === undefined ? [fp] : []));
+    if (upserts.length) await upsertAlerts(trx, upserts);
+    for (const part of chunk(forgotten, 1, d.maxParams))
+      await trx.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
+    const logRows = [...log.values()].map((l) => ({
+      receiver: l.receiver,
+      group_key: l.groupKey,
+      firing: JSON.stringify(l.firing),
+      resolved: JSON.stringify(l.resolved),
+      sent_at: l.sentAt,
+    }));
+    for (const part of chunk(logRows, 5, d.maxParams))
+      await trx
+        .insertInto('notify_log')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['receiver', 'group_key']).doUpdateSet((eb) => ({
+            firing: eb.ref('excluded.firing'),
+            resolved: eb.ref('excluded.resolved'),
+            sent_at: eb.ref('excluded.sent_at'),
+          })),
+        )
+        .execute();
+    const notifications = flushes.flatMap((w) => (w.notification ? [notificationRow(w.notification)] : []));
+    for (const part of chunk(notifications, 16, d.maxParams))
+      await trx.insertInto('notifications').values(part).execute();
+  };
+
+  /**
+   * Outcomes of many deliveries: one multi-row insert into the delivery log and one update of the
+   * notifications from a VALUES list. Each row changes only while its node still holds the claim.
+   */
+  const writeAttempts = async (trx: Transaction<Tables>, list: readonly AttemptWrite[]) => {
+    const rows = list.map(({ id, attempt, node }) => ({
+      notification_id: id,
+      at: attempt.at,
+      duration_ms: attempt.durationMs,
+      result: attempt.result,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      node: node ?? null,
+    }));
+    for (const part of chunk(rows, 7, d.maxParams))
+      await trx.insertInto('notification_attempts').values(part).execute();
+    const big = sql.raw(d.bigint);
+    for (const part of chunk(list, 6, d.maxParams)) {
+      const values = part.map(
+        ({ id, attempt, next, node }) =>
+          sql`(${id}, ${next.status}, cast(${next.nextAttemptAt ?? null} as ${big}), cast(${next.status !== 'pending' ? attempt.at : null} as ${big}), ${attempt.error}, ${node ?? null})`,
+      );
+      // VALUES columns are column1… on both databases; a null keeps the column as it is.
+      await sql`update notifications set
+          status = v.column2,
+          attempts = attempts + 1,
+          last_error = v.column5,
+          next_attempt_at = coalesce(v.column3, notifications.next_attempt_at),
+          finished_at = coalesce(v.column4, notifications.finished_at),
+          claimed_by = null,
+          claimed_until = null
+        from (values ${sql.join(values)}) as v
+        where notifications.id = v.column1 and (v.column6 is null or notifications.claimed_by = v.column6)`.execute(
+        trx,
+      );
+    }
+  };
 
   const upsertAlerts = async (trx: Transaction<Tables>, alerts: NotifyAlert[]) => {
     const rows = alerts.map((a) => ({
@@ -152,29 +244,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
 
   return {
     flush(w: FlushWrite): Promise<void> {
-      return write(async (trx) => {
-        if (w.alerts.length) await upsertAlerts(trx, w.alerts);
-        for (const part of chunk(w.forget, 1, d.maxParams))
-          await trx.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
-        await trx
-          .insertInto('notify_log')
-          .values({
-            receiver: w.log.receiver,
-            group_key: w.log.groupKey,
-            firing: JSON.stringify(w.log.firing),
-            resolved: JSON.stringify(w.log.resolved),
-            sent_at: w.log.sentAt,
-          })
-          .onConflict((oc) =>
-            oc.columns(['receiver', 'group_key']).doUpdateSet((eb) => ({
-              firing: eb.ref('excluded.firing'),
-              resolved: eb.ref('excluded.resolved'),
-              sent_at: eb.ref('excluded.sent_at'),
-            })),
-          )
-          .execute();
-        if (w.notification) await insertNotification(trx, w.notification);
-      });
+      return write({ kind: 'flush', w });
     },
 
     /**
@@ -278,6 +348,22 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       return r && toRow(r);
     },
 
+    /**
+     * Gives back `node`'s claims on notifications it claimed but did not send (it is stopping):
+     * each as if that claim had not been taken, only if nobody claimed it since.
+     */
+    async release(rows: readonly Pick<OutboxRow, 'id' | 'claims'>[], node: string): Promise<void> {
+      for (const row of rows)
+        await db
+          .updateTable('notifications')
+          .set((eb) => ({ claimed_by: null, claimed_until: null, claims: eb('claims', '-', 1) }))
+          .where('id', '=', row.id)
+          .where('claimed_by', '=', node)
+          .where('claims', '=', row.claims)
+          .where('status', '=', 'pending')
+          .execute();
+    },
+
     async nextDue(): Promise<number | undefined> {
       const r = await db
         .selectFrom('notifications')
@@ -299,34 +385,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       next: { status: NotificationStatus; nextAttemptAt?: number },
       node?: string,
     ): Promise<void> {
-      return write(async (trx) => {
-        await trx
-          .insertInto('notification_attempts')
-          .values({
-            notification_id: id,
-            at: attempt.at,
-            duration_ms: attempt.durationMs,
-            result: attempt.result,
-            status_code: attempt.statusCode,
-            error: attempt.error,
-            node: node ?? null,
-          })
-          .execute();
-        await trx
-          .updateTable('notifications')
-          .set((eb) => ({
-            status: next.status,
-            attempts: eb('attempts', '+', 1),
-            last_error: attempt.error,
-            ...(next.nextAttemptAt !== undefined ? { next_attempt_at: next.nextAttemptAt } : {}),
-            ...(next.status !== 'pending' ? { finished_at: attempt.at } : {}),
-            claimed_by: null,
-            claimed_until: null,
-          }))
-          .where('id', '=', id)
-          .$if(node !== undefined, (q) => q.where('claimed_by', '=', node!))
-          .execute();
-      });
+      return write({ kind: 'attempt', a: { id, attempt, next, ...(node !== undefined ? { node } : {}) } });
     },
 
     async queue(): Promise<{ depth: number; oldest?: number }> {
@@ -406,27 +465,39 @@ export type NotificationsRepo = ReturnType<typeof notificationsRepo>;
 
 type NewNotification = NonNullable<FlushWrite['notification']>;
 
+function notificationRow(n: NewNotification) {
+  return {
+    id: n.id,
+    idempotency_key: n.idempotencyKey,
+    channel: n.channel,
+    provider: n.provider,
+    group_key: n.groupKey,
+    event: n.event,
+    status: 'pending',
+    payload: JSON.stringify(n.payload),
+    alerts: n.alerts,
+    incidents: JSON.stringify(n.incidents),
+    created_at: n.createdAt,
+    next_attempt_at: n.nextAttemptAt,
+    attempts: 0,
+    last_error: null,
+    finished_at: null,
+    created_by: n.createdBy ?? null,
+  };
+}
+
 function insertNotification(db: Kysely<Tables>, n: NewNotification, onceOnly = false) {
   return db
     .insertInto('notifications')
-    .values({
-      id: n.id,
-      idempotency_key: n.idempotencyKey,
-      channel: n.channel,
-      provider: n.provider,
-      group_key: n.groupKey,
-      event: n.event,
-      status: 'pending',
-      payload: JSON.stringify(n.payload),
-      alerts: n.alerts,
-      incidents: JSON.stringify(n.incidents),
-      created_at: n.createdAt,
-      next_attempt_at: n.nextAttemptAt,
-      attempts: 0,
-      last_error: null,
-      finished_at: null,
-      created_by: n.createdBy ?? null,
-    })
+    .values(notificationRow(n))
     .$if(onceOnly, (q) => q.onConflict((oc) => oc.column('idempotency_key').doNothing()))
     .executeTakeFirstOrThrow();
+}
+
+/** One delivery outcome waiting in the write queue. */
+interface AttemptWrite {
+  id: string;
+  attempt: AttemptRow;
+  next: { status: NotificationStatus; nextAttemptAt?: number };
+  node?: string;
 }

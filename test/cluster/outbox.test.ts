@@ -148,3 +148,75 @@ describe.each(testDatabases)('delivery workers whose claims come back late ($nam
     }
   });
 });
+
+describe.each(testDatabases)('delivery workers that stop with claims in hand ($name)', (database) => {
+  it('return from stop() when a send ends after it, and give back a claim they never sent', async () => {
+    const db = await database.create();
+    const store = await openStore(db.url);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let arrived!: () => void;
+    const first = new Promise<void>((r) => {
+      arrived = r;
+    });
+    // The receiver holds the first send until the test lets it go.
+    const hook = await startReceiver(async () => {
+      arrived();
+      await held;
+      return 200;
+    });
+    const clock = new FakeClock(t0);
+    try {
+      for (let i = 0; i < 2; i++)
+        await store.notifications.enqueue({
+          id: `stop${i}`,
+          idempotencyKey: `stop-${i}`,
+          channel: 'hook',
+          provider: 'webhook',
+          groupKey: 'g',
+          event: 'firing',
+          payload: { title: 't', body: 'b', announcement: { kind: 'test', text: 'x' } } as never,
+          alerts: 0,
+          incidents: [],
+          createdAt: t0 + i,
+          nextAttemptAt: t0,
+        });
+      const workers = new DeliveryWorkers({
+        clock,
+        repo: store.notifications,
+        node: 'n',
+        channel: () => ({
+          name: 'hook',
+          provider: 'webhook',
+          spec: { url: hook.url, alertmanager_compatible: false, max_alerts: 0, headers: {} },
+          sendResolved: true,
+          templates: {},
+        }),
+        settings: () => ({
+          timeoutMs: 10_000,
+          retry: { initial: 1000, max: 10_000 },
+          giveUpAfterMs: 3_600_000,
+          workers: 1,
+        }),
+      });
+      workers.start();
+      // one worker: stop0 is in flight, stop1 claimed behind it
+      await first;
+      const stopped = workers.stop(60_000);
+      release();
+      await stopped;
+      expect(await store.notifications.get('stop0')).toMatchObject({ status: 'delivered', attempts: 1 });
+      expect(await store.notifications.get('stop1')).toMatchObject({
+        status: 'pending',
+        claims: 0,
+        claimedUntil: null,
+      });
+    } finally {
+      await hook.close();
+      await store.close();
+      await db.drop();
+    }
+  });
+});

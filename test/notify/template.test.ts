@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { render, templateError } from '../../src/notify/template.js';
+import { defaultBody, defaultTitle, render, templateError } from '../../src/notify/template.js';
 import type { NotificationData } from '../../src/notify/types.js';
 
 const data: NotificationData = {
@@ -102,5 +102,49 @@ describe('template limits', () => {
     expect(
       templateError('{{ commonLabels.alertname }}: {% for a in alerts %}{{ a.labels.severity }}{% endfor %}'),
     ).toBeUndefined();
+  });
+
+  it('the default templates written out in code render exactly what LiquidJS renders from them', () => {
+    const variants: Array<Partial<NotificationData>> = [
+      {},
+      { status: 'resolved' },
+      { groupLabels: {}, commonLabels: {} },
+      { groupLabels: { alertname: '' }, commonLabels: { alertname: 'FromCommon' } },
+      { groupLabels: { alertname: 'X', zone: 'eu', env: 'prod' } },
+      { truncatedAlerts: 3 },
+      {
+        alerts: [
+          {
+            status: 'firing',
+            labels: { severity: 'page', b: '2', a: '1' },
+            annotations: { summary: '', description: 'line one\nline two {{ not a template }}' },
+            startsAt: 0,
+            endsAt: 0,
+            generatorURL: '',
+            fingerprint: 'c',
+          },
+          {
+            status: 'resolved',
+            labels: { alertname: 'Only' },
+            annotations: { description: 'd' },
+            startsAt: Date.UTC(2026, 0, 1),
+            endsAt: Date.UTC(2026, 0, 2),
+            generatorURL: '',
+            fingerprint: 'd',
+          },
+        ],
+      },
+      { alerts: [] },
+    ];
+    for (const v of variants) {
+      const d = { ...data, ...v };
+      const liquid = render(d, { title: defaultTitle, body: defaultBody });
+      expect(liquid.errors).toEqual([]);
+      const coded = render(d, {});
+      expect({ title: coded.title, body: coded.body }, JSON.stringify(v)).toEqual({
+        title: liquid.title,
+        body: liquid.body,
+      });
+    }
   });
 });

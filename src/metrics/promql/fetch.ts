@@ -1,4 +1,5 @@
 import { sortByLabels } from '../../core/labels.js';
+import { isInLabelOrder } from '../series-order.js';
 import type { Point, Queryable, Series } from '../types.js';
 import type { AtModifier, Expr, VectorSelector } from './ast.js';
 
@@ -19,6 +20,8 @@ export interface QueryBounds {
 interface Window {
   mint: number;
   maxt: number;
+  /** read only as an instant at maxt: the newest point of each series is all that counts */
+  lastOnly: boolean;
 }
 
 export function resolveAt(at: AtModifier, b: { start: number; end: number }): number {
@@ -54,9 +57,23 @@ function plan(
     case 'vectorSelector': {
       const s = (e.at ? resolveAt(e.at, b) : from) - e.offsetMs;
       const t = (e.at ? resolveAt(e.at, b) : to) - e.offsetMs;
-      const w = { mint: s - (rangeMs > 0 ? rangeMs : b.lookbackMs), maxt: t };
+      // One evaluation time and no range: the evaluator looks only at the last point at or before maxt.
+      const w = {
+        mint: s - (rangeMs > 0 ? rangeMs : b.lookbackMs),
+        maxt: t,
+        lastOnly: rangeMs === 0 && s === t,
+      };
       const prev = out.get(e);
-      out.set(e, prev ? { mint: Math.min(prev.mint, w.mint), maxt: Math.max(prev.maxt, w.maxt) } : w);
+      out.set(
+        e,
+        prev
+          ? {
+              mint: Math.min(prev.mint, w.mint),
+              maxt: Math.max(prev.maxt, w.maxt),
+              lastOnly: prev.lastOnly && w.lastOnly && prev.maxt === w.maxt,
+            }
+          : w,
+      );
       return;
     }
     case 'matrixSelector':
@@ -96,11 +113,8 @@ export async function fetchSelectors(q: Queryable, expr: Expr, b: QueryBounds): 
   plan(expr, b.start, b.end, b, windows);
   const data: SelectorData = new Map();
   for (const [sel, w] of windows) {
-    const series = await q.select(sel.matchers, w.mint, w.maxt);
-    data.set(
-      sel,
-      sortByLabels(series.map(normalize), (x) => x.labels),
-    );
+    const series = await q.select(sel.matchers, w.mint, w.maxt, w.lastOnly ? { lastOnly: true } : undefined);
+    data.set(sel, isInLabelOrder(series) ? series : sortByLabels(series.map(normalize), (x) => x.labels));
   }
   return data;
 }

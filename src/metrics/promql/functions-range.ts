@@ -165,13 +165,16 @@ export function evalRangeCall(ev: Evaluator, e: Call, ts: number, matrixIndex: n
   const call: RangeCall = { points: [], end: arg.end, rangeMs: arg.rangeMs, ts, scalars };
   const keep = keepsName.has(e.func);
   const counter = counterFns.has(e.func);
+  // the last metric name checked for the counter info: series of one selector share it
+  let checked: string | undefined;
   for (const s of arg.series) {
     call.points = s.points;
     const v = fn(call);
     if (v === undefined) continue;
     out.push({ labels: s.labels, v, dropName: keep ? s.dropName === true : true });
     const name = s.labels.__name__;
-    if (counter && name !== undefined && !/_(total|sum|count|bucket)$/.test(name)) {
+    if (counter && name !== undefined && name !== checked && !/_(total|sum|count|bucket)$/.test(name)) {
+      checked = name;
       ev.ctx.annotations.info(
         `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`,
       );
