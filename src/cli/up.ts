@@ -4,6 +4,10 @@ import { startDaemon } from '../daemon.js';
 import { configPath } from './config-path.js';
 import type { Io } from './output.js';
 
+/** How long sends in flight may take to finish at stop, and the grace after it for the rest. */
+const stopDeadlineMs = 10_000;
+const stopGraceMs = 5_000;
+
 /**
  * `vigil up`: run until SIGTERM or SIGINT (stop scheduling, let runs finish
  * within the deadline, flush results, close the store, exit 0). SIGHUP reloads
@@ -56,9 +60,21 @@ export async function upCommand(
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
-      daemon.stop(10_000).then(
-        () => resolve(0),
+      // Sends in flight get 10 s; should any part still not finish, the process exits anyway
+      // rather than hang until its supervisor kills it (the outbox is at-least-once: nothing is lost).
+      const hard = setTimeout(() => {
+        logger.error({ after_ms: stopDeadlineMs + stopGraceMs }, 'stop did not finish in time; exiting');
+        // Whatever did not stop may hold the event loop open: returning an exit code would not end it.
+        process.exit(3);
+      }, stopDeadlineMs + stopGraceMs);
+      hard.unref();
+      daemon.stop(stopDeadlineMs).then(
+        () => {
+          clearTimeout(hard);
+          resolve(0);
+        },
         (e) => {
+          clearTimeout(hard);
           logger.error({ err: String(e) }, 'stop failed');
           resolve(3);
         },
