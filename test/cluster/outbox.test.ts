@@ -8,6 +8,47 @@ import { testDatabases } from '../store/databases.js';
 const t0 = Date.UTC(2026, 5, 1);
 const claimMs = 20_000;
 
+/** An announcement row for the webhook channel `hook`, due at t0. */
+const announcement = (id: string, key: string, createdAt = t0) => ({
+  id,
+  idempotencyKey: key,
+  channel: 'hook',
+  provider: 'webhook',
+  groupKey: 'g',
+  event: 'firing' as const,
+  payload: { title: 't', body: 'b', announcement: { kind: 'test', text: 'x' } } as never,
+  alerts: 0,
+  incidents: [],
+  createdAt,
+  nextAttemptAt: t0,
+});
+
+/** Delivery workers over `repo` on `clock`, sending to a webhook at `url`. */
+const workersFor = (
+  clock: FakeClock,
+  repo: Store['notifications'],
+  url: string,
+  workers: number,
+): DeliveryWorkers =>
+  new DeliveryWorkers({
+    clock,
+    repo,
+    node: 'n',
+    channel: () => ({
+      name: 'hook',
+      provider: 'webhook',
+      spec: { url, alertmanager_compatible: false, max_alerts: 0, headers: {} },
+      sendResolved: true,
+      templates: {},
+    }),
+    settings: () => ({
+      timeoutMs: 10_000,
+      retry: { initial: 1000, max: 10_000 },
+      giveUpAfterMs: 3_600_000,
+      workers,
+    }),
+  });
+
 describe.each(testDatabases)('the outbox shared by several nodes ($name)', (database) => {
   let db: { url: string; drop(): Promise<void> };
   let store: Store;
@@ -94,20 +135,7 @@ describe.each(testDatabases)('delivery workers whose claims come back late ($nam
     const hook = await startReceiver();
     const clock = new FakeClock(t0);
     try {
-      for (let i = 0; i < 3; i++)
-        await store.notifications.enqueue({
-          id: `late${i}`,
-          idempotencyKey: `late-${i}`,
-          channel: 'hook',
-          provider: 'webhook',
-          groupKey: 'g',
-          event: 'firing',
-          payload: { title: 't', body: 'b', announcement: { kind: 'test', text: 'x' } } as never,
-          alerts: 0,
-          incidents: [],
-          createdAt: t0,
-          nextAttemptAt: t0,
-        });
+      for (let i = 0; i < 3; i++) await store.notifications.enqueue(announcement(`late${i}`, `late-${i}`));
       // The store answers each claim only after 15 s have passed on the clock: longer than the
       // send timeout leaves of the claim, so every claim is too old to send inside when it arrives.
       const repo = Object.create(store.notifications) as typeof store.notifications;
@@ -116,24 +144,7 @@ describe.each(testDatabases)('delivery workers whose claims come back late ($nam
         if (rows.length) await clock.advance(15_000);
         return rows;
       };
-      const workers = new DeliveryWorkers({
-        clock,
-        repo,
-        node: 'n',
-        channel: () => ({
-          name: 'hook',
-          provider: 'webhook',
-          spec: { url: hook.url, alertmanager_compatible: false, max_alerts: 0, headers: {} },
-          sendResolved: true,
-          templates: {},
-        }),
-        settings: () => ({
-          timeoutMs: 10_000,
-          retry: { initial: 1000, max: 10_000 },
-          giveUpAfterMs: 3_600_000,
-          workers: 2,
-        }),
-      });
+      const workers = workersFor(clock, repo, hook.url, 2);
       workers.start();
       await hook.until(3);
       await workers.idle();
@@ -170,37 +181,8 @@ describe.each(testDatabases)('delivery workers that stop with claims in hand ($n
     const clock = new FakeClock(t0);
     try {
       for (let i = 0; i < 2; i++)
-        await store.notifications.enqueue({
-          id: `stop${i}`,
-          idempotencyKey: `stop-${i}`,
-          channel: 'hook',
-          provider: 'webhook',
-          groupKey: 'g',
-          event: 'firing',
-          payload: { title: 't', body: 'b', announcement: { kind: 'test', text: 'x' } } as never,
-          alerts: 0,
-          incidents: [],
-          createdAt: t0 + i,
-          nextAttemptAt: t0,
-        });
-      const workers = new DeliveryWorkers({
-        clock,
-        repo: store.notifications,
-        node: 'n',
-        channel: () => ({
-          name: 'hook',
-          provider: 'webhook',
-          spec: { url: hook.url, alertmanager_compatible: false, max_alerts: 0, headers: {} },
-          sendResolved: true,
-          templates: {},
-        }),
-        settings: () => ({
-          timeoutMs: 10_000,
-          retry: { initial: 1000, max: 10_000 },
-          giveUpAfterMs: 3_600_000,
-          workers: 1,
-        }),
-      });
+        await store.notifications.enqueue(announcement(`stop${i}`, `stop-${i}`, t0 + i));
+      const workers = workersFor(clock, store.notifications, hook.url, 1);
       workers.start();
       // one worker: stop0 is in flight, stop1 claimed behind it
       await first;
