@@ -93,7 +93,10 @@ describe.skipIf(skip)('the quickstart, walked as a newcomer', () => {
     await page.getByRole('heading', { name: /host/ }).waitFor();
     // The overview heard of the first run live; the page reads the store, which may not hold it yet
     // (the write buffer): it reads again at the host's next run (every 30 s).
-    await main.getByText(/cpu \d+%/).first().waitFor({ timeout: 45_000 });
+    await main
+      .getByText(/cpu \d+%/)
+      .first()
+      .waitFor({ timeout: 45_000 });
     await shot('02-check-host');
 
     await nav('Alerts').click();
