@@ -47,10 +47,12 @@ export function sqliteDialect(file: string): StoreDialect {
     statements = reusingStatements(db);
     retained.push(db, statements);
     // Through the kept statements, not db.pragma(), whose statements the garbage collector would finalize.
+    // busy_timeout first: switching a new file to WAL while another process migrates it waits
+    // for that process instead of failing at once with "database is locked".
     for (const pragma of [
+      'busy_timeout = 5000',
       'journal_mode = WAL',
       'synchronous = NORMAL',
-      'busy_timeout = 5000',
       'foreign_keys = ON',
     ]) {
       const stmt = statements.prepare(`pragma ${pragma}`);
