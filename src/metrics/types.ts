@@ -42,6 +42,11 @@ export interface SelectHints {
    * selector of an instant query): the others may be left out.
    */
   lastOnly?: boolean;
+  /**
+   * Charged with the points read, piece by piece, by a store that reads in pieces: it throws
+   * (too many samples, or the query's deadline passed) and the read stops there.
+   */
+  budget?: { charge(points: number): void };
 }
 
 /** Where queries read series from: the store, or an in-memory set in tests. */

@@ -83,6 +83,43 @@ export class HeadSeries {
     this.#end = n;
   }
 
+  /**
+   * Puts samples read from the database (ascending, up to `to`) before the ones held; a time
+   * already held keeps the held sample.
+   */
+  prepend(points: readonly Point[], to: number): void {
+    const first = this.length ? this.#t[this.#start]! : Number.POSITIVE_INFINITY;
+    let n = 0;
+    while (n < points.length && points[n]!.t < first && points[n]!.t <= to) n++;
+    if (n) {
+      const held = this.length;
+      const size = Math.max(initialCapacity, Math.ceil((n + held) * 1.5));
+      const t = new Float64Array(size);
+      const v = new Float64Array(size);
+      const anyStale = this.#stale !== undefined || points.slice(0, n).some((p) => p.stale);
+      const stale = anyStale ? new Uint8Array(size) : undefined;
+      for (let i = 0; i < n; i++) {
+        const p = points[i]!;
+        t[i] = p.t;
+        v[i] = p.stale ? Number.NaN : p.v;
+        if (p.stale) stale![i] = 1;
+      }
+      t.set(this.#t.subarray(this.#start, this.#end), n);
+      v.set(this.#v.subarray(this.#start, this.#end), n);
+      if (this.#stale) stale!.set(this.#stale.subarray(this.#start, this.#end), n);
+      this.#t = t;
+      this.#v = v;
+      this.#stale = stale;
+      this.#start = 0;
+      this.#end = n + held;
+    }
+    // rare: database samples among the held ones (written while the metric turned hot)
+    for (let i = n; i < points.length && points[i]!.t <= to; i++) {
+      const p = points[i]!;
+      this.add(p.t, p.stale ? Number.NaN : p.v, p.stale === true);
+    }
+  }
+
   /** Drops samples older than `cutoff`; false when none are left. */
   dropBefore(cutoff: number): boolean {
     while (this.#start < this.#end && this.#t[this.#start]! < cutoff) this.#start++;

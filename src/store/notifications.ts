@@ -153,7 +153,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
     const upserts = [...alerts.values()].filter((a) => a !== undefined);
     const forgotten = [...alerts].flatMap(([fp, a]) => (a === undefined ? [fp] : []));
     if (upserts.length) await upsertAlerts(trx, upserts);
-    for (const part of chunk(forgotten, 1, d.maxParams))
+    for (const part of chunk(forgotten, 1, d))
       await trx.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
     const logRows = [...log.values()].map((l) => ({
       receiver: l.receiver,
@@ -162,7 +162,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       resolved: JSON.stringify(l.resolved),
       sent_at: l.sentAt,
     }));
-    for (const part of chunk(logRows, 5, d.maxParams))
+    for (const part of chunk(logRows, 5, d))
       await trx
         .insertInto('notify_log')
         .values(part)
@@ -175,7 +175,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
         )
         .execute();
     const notifications = flushes.flatMap((w) => (w.notification ? [notificationRow(w.notification)] : []));
-    for (const part of chunk(notifications, 16, d.maxParams))
+    for (const part of chunk(notifications, 16, d))
       await trx.insertInto('notifications').values(part).execute();
   };
 
@@ -193,10 +193,10 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       error: attempt.error,
       node: node ?? null,
     }));
-    for (const part of chunk(rows, 7, d.maxParams))
+    for (const part of chunk(rows, 7, d))
       await trx.insertInto('notification_attempts').values(part).execute();
     const big = sql.raw(d.bigint);
-    for (const part of chunk(list, 6, d.maxParams)) {
+    for (const part of chunk(list, 6, d)) {
       const values = part.map(
         ({ id, attempt, next, node }) =>
           sql`(${id}, ${next.status}, cast(${next.nextAttemptAt ?? null} as ${big}), cast(${next.status !== 'pending' ? attempt.at : null} as ${big}), ${attempt.error}, ${node ?? null})`,
@@ -226,7 +226,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       starts_at: a.startsAt,
       ends_at: a.endsAt ?? null,
     }));
-    for (const part of chunk(rows, 6, d.maxParams))
+    for (const part of chunk(rows, 6, d))
       await trx
         .insertInto('notify_alerts')
         .values(part)
@@ -268,7 +268,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
 
     /** Alerts no aggregation group holds any more. */
     async forget(fingerprints: readonly string[]): Promise<void> {
-      for (const part of chunk(fingerprints, 1, d.maxParams))
+      for (const part of chunk(fingerprints, 1, d))
         await db.deleteFrom('notify_alerts').where('fingerprint', 'in', part).execute();
     },
 
@@ -448,7 +448,7 @@ export function notificationsRepo(db: Kysely<Tables>, d: StoreDialect) {
       for (const part of chunk(
         old.map((r) => r.id),
         1,
-        d.maxParams,
+        d,
       )) {
         await db.deleteFrom('notification_attempts').where('notification_id', 'in', part).execute();
         await db.deleteFrom('notifications').where('id', 'in', part).execute();

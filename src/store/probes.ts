@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
+import { deleteOlder } from './prune.js';
 import type { Tables } from './tables.js';
 
 /** One location's result of one check, as stored. */
@@ -50,8 +51,7 @@ export function probesRepo(db: Kysely<Tables>, d: StoreDialect) {
       status: r.status,
       message: r.message,
     }));
-    for (const part of chunk(values, 6, d.maxParams))
-      await trx.insertInto('location_results').values(part).execute();
+    for (const part of chunk(values, 6, d)) await trx.insertInto('location_results').values(part).execute();
     // The newest per check and location; an older result arriving late (a probe's backlog) never
     // overwrites a newer one.
     const newest = new Map<string, LocationResult>();
@@ -235,8 +235,7 @@ export function probesRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     async prune(before: number): Promise<number> {
-      const r = await db.deleteFrom('location_results').where('started_at', '<', before).executeTakeFirst();
-      return Number(r.numDeletedRows);
+      return deleteOlder(db, d, 'location_results', 'started_at', before);
     },
   };
 }

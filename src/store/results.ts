@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { answered, type CheckResult } from '../checks/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
+import { deleteOlder } from './prune.js';
 import type { Tables } from './tables.js';
 
 export interface StoredResult {
@@ -47,8 +48,7 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
         message: r.message,
         up: answered(r) ? 1 : 0,
       }));
-      for (const part of chunk(rows, 6, d.maxParams))
-        await trx.insertInto('check_results').values(part).execute();
+      for (const part of chunk(rows, 6, d)) await trx.insertInto('check_results').values(part).execute();
     },
 
     /** Newest first, within [from, to]. */
@@ -62,8 +62,7 @@ export function resultsRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     async prune(before: number): Promise<number> {
-      const r = await db.deleteFrom('check_results').where('started_at', '<', before).executeTakeFirst();
-      return Number(r.numDeletedRows);
+      return deleteOlder(db, d, 'check_results', 'started_at', before);
     },
   };
 }

@@ -56,7 +56,7 @@ export function rollupsRepo(db: Kysely<Tables>, d: StoreDialect) {
   return {
     async add(trx: Kysely<Tables>, results: readonly CheckResult[]): Promise<void> {
       const acc = rollupRows(results);
-      for (const part of chunk(acc, 7, d.maxParams)) {
+      for (const part of chunk(acc, 7, d)) {
         await trx
           .insertInto('rollups')
           .values(part)

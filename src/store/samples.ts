@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Sample } from '../checks/types.js';
 import { compileMatchers } from '../metrics/promql/matchers.js';
-import type { Labels, Matcher, Queryable, Series } from '../metrics/types.js';
+import type { Labels, Matcher, Queryable, SelectHints, Series } from '../metrics/types.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
+import { breathe, rowsPerDelete } from './prune.js';
 import type { Tables } from './tables.js';
 
 export interface TimedSample extends Sample {
@@ -30,6 +31,9 @@ interface KnownSeries {
  * never change once assigned), and the mirror catches up with rows other
  * nodes inserted by reading ids above the highest it knows.
  */
+/** samples one SQLite read returns, about: ~15 ms of the event loop on this kind of machine */
+const rowsPerRead = 20_000;
+
 export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
   const idsByKey = new Map<string, number>();
   const byMetric = new Map<string, KnownSeries[]>();
@@ -64,7 +68,7 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
         const [metric, labels] = k.split('\u0000') as [string, string];
         return { metric, labels };
       });
-      for (const part of chunk(rows, 2, d.maxParams)) {
+      for (const part of chunk(rows, 2, d)) {
         await trx
           .insertInto('series')
           .values(part)
@@ -82,8 +86,27 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
     return keys.map((k) => idsByKey.get(k)!);
   }
 
+  /**
+   * Series per statement, so that one statement reads about `rowsPerRead` samples: SQLite's
+   * reads are synchronous, and 1,000 series over 5 minutes at 1 s (300,000 rows) held the event
+   * loop for 200–380 ms at a time. Assumes one sample a second, the shortest interval a check has.
+   */
+  const idsPerRead = (mint: number, maxt: number): number => {
+    const max = Math.min(d.maxParams - 2, 5000);
+    // PostgreSQL reads off this thread: larger pieces, bounded only so a query's limit is
+    // checked before all of a year is in memory.
+    const rows = d.name === 'sqlite' ? rowsPerRead : rowsPerRead * 10;
+    const perSeries = Math.max(1, (maxt - mint) / 1000);
+    return Math.max(1, Math.min(max, Math.floor(rows / perSeries)));
+  };
+
   const queryable: Queryable = {
-    async select(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Series[]> {
+    async select(
+      matchers: readonly Matcher[],
+      mint: number,
+      maxt: number,
+      hints?: SelectHints,
+    ): Promise<Series[]> {
       await catchUp();
       const nameEq = matchers.find((m) => m.name === '__name__' && m.type === '=');
       const candidates = nameEq ? (byMetric.get(nameEq.value) ?? []) : [...byMetric.values()].flat();
@@ -91,11 +114,15 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
       const selected = candidates.filter((s) => matches(s.labels));
       if (!selected.length) return [];
       const points = new Map<number, Series['points']>(selected.map((s) => [s.id, []]));
+      let first = true;
       for (const ids of chunk(
         selected.map((s) => s.id),
         1,
-        Math.min(d.maxParams - 2, 5000),
+        { ...d, maxParams: idsPerRead(mint, maxt) },
       )) {
+        // SQLite reads on this thread: the event loop gets a turn between the pieces.
+        if (!first && d.name === 'sqlite') await breathe();
+        first = false;
         const rows = await db
           .selectFrom('samples')
           .select(['series_id', 'ts', 'value', 'stale'])
@@ -105,6 +132,7 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
           .orderBy('series_id')
           .orderBy('ts')
           .execute();
+        hints?.budget?.charge(rows.length);
         for (const r of rows) {
           points
             .get(Number(r.series_id))!
@@ -137,7 +165,7 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
         value: s.stale || Number.isNaN(s.value) ? null : s.value,
         stale: s.stale ? 1 : 0,
       }));
-      for (const part of chunk(rows, 4, d.maxParams)) {
+      for (const part of chunk(rows, 4, d)) {
         await trx
           .insertInto('samples')
           .values(part)
@@ -153,16 +181,25 @@ export function samplesRepo(db: Kysely<Tables>, d: StoreDialect) {
      */
     async prune(before: number): Promise<number> {
       await catchUp();
+      // Series by series through the primary key, a few at a time: as many as keep one statement
+      // near `rowsPerDelete` rows (10 minutes at 1 s is 600 rows a series), with a turn of the
+      // event loop between statements (see deleteOlder).
       let deleted = 0;
+      let per = 8;
       const ids = [...idsByKey.values()];
-      for (let i = 0; i < ids.length; i += 500) {
+      for (let i = 0; i < ids.length; ) {
+        const part = ids.slice(i, i + per);
+        i += part.length;
         const r = await db
           .deleteFrom('samples')
-          .where('series_id', 'in', ids.slice(i, i + 500))
+          .where('series_id', 'in', part)
           .where('ts', '<', before)
           .executeTakeFirst();
-        deleted += Number(r.numDeletedRows);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        const n = Number(r.numDeletedRows);
+        deleted += n;
+        if (n > 2 * rowsPerDelete) per = Math.max(1, Math.floor((per * rowsPerDelete) / n));
+        else if (n < rowsPerDelete / 2) per = Math.min(500, per * 2);
+        await breathe();
       }
       return deleted;
     },

@@ -233,7 +233,7 @@ export function statusRepo(db: Kysely<Tables>) {
           const ids = rows
             .filter((r) => (JSON.parse(r.payload) as OutboxPayload).announcement?.to?.includes(address))
             .map((r) => r.id);
-          for (const part of chunk(ids, 1, 500)) {
+          for (const part of chunk(ids, 1, { maxParams: 500, keepsStatements: true })) {
             await trx.deleteFrom('notification_attempts').where('notification_id', 'in', part).execute();
             await trx.deleteFrom('notifications').where('id', 'in', part).execute();
           }

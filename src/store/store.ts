@@ -122,7 +122,7 @@ export async function openStore(url: string, opts: { now?: () => number } = {}) 
     async record(batch: readonly CheckResult[], extra: readonly TimedSample[] = []): Promise<void> {
       if (!batch.length && !extra.length) return;
       if (dialect.bulkRecord) {
-        dialect.bulkRecord(batch, extra);
+        await dialect.bulkRecord(batch, extra);
         head?.append(batch, extra);
         return;
       }

@@ -67,6 +67,99 @@ describe('in-memory head', () => {
     expect(head.covers('x', t0 + 150_000)).toBe(true);
   });
 
+  it('keeps of each metric the widest window asked of it and a minute, not the whole span', () => {
+    const head = new Head(15 * 60_000, t0);
+    const x = [{ name: '__name__', type: '=' as const, value: 'x' }];
+    // an instant query's 5-minute lookback makes x hot
+    expect(head.covers('x', t0 - 300_000, t0)).toBe(false);
+    for (let i = 0; i <= 120; i++) head.append([], [{ name: 'x', value: i, ts: t0 + i * 10_000 }]);
+    const now = t0 + 1_200_000;
+    expect(head.covers('x', now - 300_000, now)).toBe(true);
+    // held: 5 minutes + a minute, and at most one more minute until the next trim
+    const held = head.select(x, 0, now)[0]!.points;
+    expect(now - held[0]!.t).toBeLessThanOrEqual(7 * 60_000);
+    expect(now - held[0]!.t).toBeGreaterThanOrEqual(6 * 60_000);
+    // a 10-minute window is not held yet: the database answers, and from now on 11 minutes are kept
+    expect(head.covers('x', now - 600_000, now)).toBe(false);
+    for (let i = 121; i <= 200; i++) head.append([], [{ name: 'x', value: i, ts: t0 + i * 10_000 }]);
+    const later = t0 + 2_000_000;
+    expect(head.covers('x', later - 600_000, later)).toBe(true);
+    expect(head.select(x, later - 600_000, later)[0]!.points).toHaveLength(61);
+  });
+
+  it('fills a metric from the database at its first query, once: answers at once, one series per label set', async () => {
+    const store = await openStore('sqlite::memory:', { now: () => t0 });
+    try {
+      // ten minutes of `up` for 50 checks, written before anything asked for it; labels in an
+      // order other than sorted, as a check writes them
+      const write = async (from: number, to: number) => {
+        for (let t = from; t < to; t += 10_000)
+          await store.record(
+            [],
+            Array.from({ length: 50 }, (_, c) => ({
+              name: 'up',
+              labels: { zone: c % 2 ? 'b' : 'a', check: `c${c}` },
+              value: (t / 10_000 + c) % 3 ? 1 : 0,
+              ts: t,
+            })),
+          );
+      };
+      await write(t0, t0 + 600_000);
+      const at = t0 + 590_000;
+      const fromDb = await store.samples.queryable.select(up, at - 300_000, at);
+      // the first query: the head reads the metric's window once and answers from memory
+      const byCheck = (list: Awaited<typeof fromDb>) =>
+        [...list].sort((a, b) => a.labels.check!.localeCompare(b.labels.check!));
+      expect(byCheck(await store.queryable.select(up, at - 300_000, at))).toEqual(byCheck(fromDb));
+      // with the table emptied, the head still holds the window: it no longer asks the database
+      await store.db.deleteFrom('samples').execute();
+      expect(byCheck(await store.queryable.select(up, at - 300_000, at))).toEqual(byCheck(fromDb));
+      // new samples join the seeded series (no second series for the same labels in another order)
+      await write(t0 + 600_000, t0 + 620_000);
+      const later = await store.queryable.select(up, at - 300_000 + 20_000, at + 20_000);
+      expect(later).toHaveLength(50);
+      expect(later.every((x) => x.points.length === 31)).toBe(true);
+      const counted = await instantQuery(store.queryable, 'count(up)', at + 20_000);
+      expect(counted).toMatchObject({ type: 'vector', samples: [{ v: 50 }] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads from the store only a window it keeps: a wider one fills nothing', async () => {
+    const head = new Head(15 * 60_000, t0);
+    head.append([], [{ name: 'x', value: 1, ts: t0 + 20 * 60_000 }]);
+    const reads: [number, number][] = [];
+    const read = async (from: number, to: number) => {
+      reads.push([from, to]);
+      return [];
+    };
+    // an hour on a chart: wider than the 15 minutes the head may keep
+    expect(head.covers('x', t0 - 40 * 60_000, t0 + 20 * 60_000)).toBe(false);
+    expect(await head.seed('x', t0 - 40 * 60_000, read)).toBe(false);
+    expect(reads).toEqual([]);
+    // a window it keeps: read once, from the newest sample back by what it keeps
+    expect(await head.seed('x', t0 + 10 * 60_000, read)).toBe(true);
+    expect(reads).toEqual([[t0 + 5 * 60_000, t0 + 20 * 60_000]]);
+    expect(await head.seed('x', t0 + 10 * 60_000, read)).toBe(true);
+    expect(reads).toHaveLength(1);
+  });
+
+  it('keeps a seeded metric for its window and a minute, as one never seeded', async () => {
+    const head = new Head(15 * 60_000, t0);
+    const x = [{ name: '__name__', type: '=' as const, value: 'x' }];
+    head.append([], [{ name: 'x', value: 0, ts: t0 + 10 * 60_000 }]);
+    const at = t0 + 10 * 60_000;
+    expect(head.covers('x', at - 300_000, at)).toBe(false);
+    expect(await head.seed('x', at - 300_000, async () => [])).toBe(true);
+    for (let i = 1; i <= 120; i++) head.append([], [{ name: 'x', value: i, ts: at + i * 10_000 }]);
+    const now = at + 1_200_000;
+    expect(head.covers('x', now - 300_000, now)).toBe(true);
+    // 5 minutes + a minute, and at most one more until the next trim: not the 15-minute span
+    const held = head.select(x, 0, now)[0]!.points;
+    expect(now - held[0]!.t).toBeLessThanOrEqual(7 * 60_000);
+  });
+
   it('gives queries the same answers as the database: instants, ranges, subqueries, stale markers, out-of-order samples', async () => {
     const store = await openStore('sqlite::memory:', { now: () => t0 });
     const names = ['load', 'req_total'];

@@ -1,6 +1,6 @@
 import { sortByLabels } from '../../core/labels.js';
 import { isInLabelOrder } from '../series-order.js';
-import type { Point, Queryable, Series } from '../types.js';
+import type { Point, Queryable, SelectHints, Series } from '../types.js';
 import type { AtModifier, Expr, VectorSelector } from './ast.js';
 
 /**
@@ -108,12 +108,21 @@ function plan(
 /** Selector data, sorted by labels like Prometheus's storage returns it. */
 export type SelectorData = Map<VectorSelector, Series[]>;
 
-export async function fetchSelectors(q: Queryable, expr: Expr, b: QueryBounds): Promise<SelectorData> {
+export async function fetchSelectors(
+  q: Queryable,
+  expr: Expr,
+  b: QueryBounds,
+  budget?: SelectHints['budget'],
+): Promise<SelectorData> {
   const windows = new Map<VectorSelector, Window>();
   plan(expr, b.start, b.end, b, windows);
   const data: SelectorData = new Map();
   for (const [sel, w] of windows) {
-    const series = await q.select(sel.matchers, w.mint, w.maxt, w.lastOnly ? { lastOnly: true } : undefined);
+    const hints: SelectHints | undefined =
+      w.lastOnly || budget
+        ? { ...(w.lastOnly ? { lastOnly: true } : {}), ...(budget ? { budget } : {}) }
+        : undefined;
+    const series = await q.select(sel.matchers, w.mint, w.maxt, hints);
     data.set(sel, isInLabelOrder(series) ? series : sortByLabels(series.map(normalize), (x) => x.labels));
   }
   return data;

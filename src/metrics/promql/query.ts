@@ -78,8 +78,11 @@ async function prepare(q: Queryable, e: Expr, start: number, end: number, step: 
   checkQueryShape(e, { subqueryStepMs, outerSteps, limits });
   // The deadline starts before the fetch: a slow store counts against the query's time too.
   const budget = new QueryBudget(limits);
-  const data = await fetchSelectors(q, e, { start, end, lookbackMs, subqueryStepMs });
+  // What the store reads counts too, as it reads: a query over a year of samples stops at the
+  // limit instead of loading them all. Evaluation then counts what it makes, as before.
+  const data = await fetchSelectors(q, e, { start, end, lookbackMs, subqueryStepMs }, budget);
   budget.checkDeadline();
+  budget.reset(0);
   const ctx: EvalContext = {
     data,
     start,

@@ -16,9 +16,14 @@ export interface StoreDialect {
   /** bound parameters per statement, to size multi-row inserts */
   maxParams: number;
   /**
-   * A faster way to record a batch than the query builder, where the dialect
-   * has one (SQLite: prepared statements in a synchronous transaction).
+   * each distinct SQL text is prepared once and kept for the life of the connection (SQLite):
+   * lists of varying length are cut into a few fixed sizes (see `chunk`)
    */
-  bulkRecord?(batch: readonly CheckResult[], extra: readonly TimedSample[]): void;
+  keepsStatements: boolean;
+  /**
+   * A faster way to record a batch than the query builder, where the dialect
+   * has one (SQLite: prepared statements in one transaction, on a thread of its own for a file).
+   */
+  bulkRecord?(batch: readonly CheckResult[], extra: readonly TimedSample[]): void | Promise<void>;
   close(): Promise<void>;
 }

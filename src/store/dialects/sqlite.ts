@@ -1,10 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { SqliteAdapter, SqliteDialect } from 'kysely';
+import { type Driver, SqliteAdapter, SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import type { CheckResult } from '../../checks/types.js';
 import { VigilError } from '../../errors.js';
+import type { TimedSample } from '../samples.js';
 import type { StoreDialect } from './capabilities.js';
 import { sqliteBulkWriter } from './sqlite-bulk.js';
+import { busy, lockWaitMs, PatientSqliteDriver, whenUnlocked } from './sqlite-patient.js';
+import type { WriteAnswer, WriteRequest } from './sqlite-writer.js';
 
 /**
  * Every database handle this process opened, kept reachable for the life of the process, with
@@ -31,12 +36,25 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
 }
 
 class TransactionalSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  readonly #inTransaction: () => boolean;
+
+  constructor(config: SqliteDialectConfig, inTransaction: () => boolean) {
+    super(config);
+    this.#config = config;
+    this.#inTransaction = inTransaction;
+  }
+
   override createAdapter(): SqliteAdapter {
     return new TransactionalSqliteAdapter();
   }
+
+  override createDriver(): Driver {
+    return new PatientSqliteDriver(this.#config, this.#inTransaction);
+  }
 }
 
-export function sqliteDialect(file: string): StoreDialect {
+export async function sqliteDialect(file: string): Promise<StoreDialect> {
   let db: Database.Database;
   let statements: ReturnType<typeof reusingStatements>;
   try {
@@ -46,51 +64,135 @@ export function sqliteDialect(file: string): StoreDialect {
     db = new Database(file);
     statements = reusingStatements(db);
     retained.push(db, statements);
-    // Through the kept statements, not db.pragma(), whose statements the garbage collector would finalize.
-    // busy_timeout first: switching a new file to WAL while another process migrates it waits
-    // for that process instead of failing at once with "database is locked".
+    // Through the kept statements, not db.pragma(), whose statements the garbage collector would
+    // finalize. busy_timeout stays 0: a statement that meets another connection's lock fails at
+    // once and is tried again on a timer (sqlite-patient.ts), so the main thread never sleeps in
+    // SQLite. That matters here too: switching a new file to WAL while another process opens it
+    // can fail with SQLITE_BUSY at once, without SQLite's busy handler ever being asked (its
+    // deadlock rule: two connections each holding a shared lock and wanting to write), which
+    // failed one of 240 processes opening new stores four at a time on a loaded machine.
+    const d = db;
     for (const pragma of [
-      'busy_timeout = 5000',
+      'busy_timeout = 0',
       'journal_mode = WAL',
       'synchronous = NORMAL',
       'foreign_keys = ON',
     ]) {
-      const stmt = statements.prepare(`pragma ${pragma}`);
-      if (stmt.reader) stmt.all();
-      else stmt.run();
+      // Preparing reads the schema, which can meet the lock too.
+      await whenUnlocked(
+        () => {
+          const stmt = statements.prepare(`pragma ${pragma}`);
+          return stmt.reader ? stmt.all() : stmt.run();
+        },
+        () => d.inTransaction,
+      );
     }
   } catch (e) {
     throw new VigilError(
       'STORE_NOT_WRITABLE',
       `cannot open SQLite database ${file}: ${(e as Error).message}`,
       {
-        hint: 'check that the directory exists and is writable, or set storage: in vigil.yaml',
+        hint: busy(e)
+          ? `another process held the database's lock for more than ${lockWaitMs / 1000} s (a migration or a long write); try again`
+          : 'check that the directory exists and is writable, or set storage: in vigil.yaml',
         cause: e,
       },
     );
   }
   let bulk: ReturnType<typeof sqliteBulkWriter> | undefined;
+  let writer: SqliteWriterThread | undefined;
   return {
     name: 'sqlite',
-    kysely: new TransactionalSqliteDialect({ database: statements }),
+    kysely: new TransactionalSqliteDialect({ database: statements }, () => db.inTransaction),
     bigint: 'integer',
     double: 'real',
     greatest: 'max',
     clusteredTables: true,
+    keepsStatements: true,
     maxParams: 32_000,
     bulkRecord(batch, extra) {
+      // A file's results are written on a thread of their own (see SqliteWriterThread). Run from
+      // TypeScript sources (the tests) there is no compiled worker file: written here instead.
+      if (file !== ':memory:' && !import.meta.url.endsWith('.ts')) {
+        // A thread that failed (it could not open the file, say) is replaced at the next batch.
+        if (!writer || writer.failed) writer = new SqliteWriterThread(path.resolve(file));
+        return writer.record(batch, extra);
+      }
       // Prepared after migrations have created the tables, on first use.
       if (!bulk) {
         bulk = sqliteBulkWriter(db);
         retained.push(bulk);
       }
-      bulk.record(batch, extra);
+      const b = bulk;
+      return whenUnlocked(
+        () => b.record(batch, extra),
+        () => db.inTransaction,
+      );
     },
     async close() {
+      await writer?.close();
       // Kysely's destroy closes the handle; this is for a store that never built one.
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * Writes check results into a SQLite file on a worker thread with its own connection. At 1,000
+ * probes/s a batch of a quarter second (~300 results, ~3,000 samples) took 40–85 ms of
+ * synchronous SQLite work, about a quarter of the main thread: every due check and every HTTP
+ * request waited behind it. On its own thread the write overlaps everything else; WAL lets the
+ * main connection read meanwhile, and its own writes wait for at most one batch's transaction,
+ * on a timer (sqlite-patient.ts). Batches are answered in the order sent, each after its commit.
+ */
+class SqliteWriterThread {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #next = 0;
+  #failed: Error | undefined;
+
+  constructor(file: string) {
+    this.#worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file } });
+    // Only writes under way keep the process alive: a one-shot command exits when it is done.
+    this.#worker.unref();
+    this.#worker.on('message', (a: WriteAnswer) => {
+      const w = this.#waiting.get(a.id);
+      if (!w) return;
+      this.#waiting.delete(a.id);
+      if (!this.#waiting.size) this.#worker.unref();
+      if (a.ok) w.resolve();
+      else w.reject(Object.assign(new Error(a.error.message), { name: a.error.name, code: a.error.code }));
+    });
+    const fail = (e: Error) => {
+      this.#failed = e;
+      for (const w of this.#waiting.values()) w.reject(e);
+      this.#waiting.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+  }
+
+  get failed(): boolean {
+    return this.#failed !== undefined;
+  }
+
+  record(batch: readonly CheckResult[], extra: readonly TimedSample[]): Promise<void> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, batch, extra } satisfies WriteRequest);
+    });
+  }
+
+  /** After the batches already sent are written. */
+  async close(): Promise<void> {
+    if (this.#failed) return;
+    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.ref();
+    this.#worker.postMessage('close');
+    await exited;
+  }
 }
 
 /**
@@ -108,7 +210,7 @@ function reusingStatements(db: Database.Database) {
     prepare(sql: string) {
       // Every transaction Vigil opens writes, so it takes the write lock when it begins: a deferred
       // one that writes after reading cannot wait for another process's write lock (SQLite answers
-      // SQLITE_BUSY at once), while BEGIN IMMEDIATE waits for it within busy_timeout.
+      // SQLITE_BUSY at once), while BEGIN IMMEDIATE is tried again until it gets it (sqlite-patient.ts).
       if (sql === 'begin') sql = 'begin immediate';
       let stmt = statements.get(sql);
       if (!stmt) {
