@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import os from 'node:os';
@@ -43,6 +43,8 @@ const runMs = Number(process.env.VIGIL_TEST_CLUSTER_MS ?? 70_000);
 const bouncerRunMs = Number(process.env.VIGIL_TEST_BOUNCER_MS ?? 30_000);
 const restartAt = process.env.VIGIL_TEST_PG_RESTART === '1' ? runMs / 2 : undefined;
 const bound = 2 * everyMs + ttlMs;
+/** a start takes seconds, tens of seconds on a loaded machine; minutes is a node that hangs */
+const startMs = 120_000;
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -74,6 +76,30 @@ function random(seed: number) {
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `p`, or after `ms` an error that says what was awaited and what each node printed last: a node
+ * that never comes up (or never stops) fails the test at once, with its story, not at the timeout.
+ */
+async function within<T>(p: Promise<T>, ms: number, what: string, nodes: RunningVigil[]): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const told = nodes
+        .map(
+          (n, i) =>
+            `--- node ${i} (pid ${n.child.pid}, exit ${n.child.exitCode}):\n${n.output().slice(-3000)}`,
+        )
+        .join('\n');
+      reject(new Error(`${what}: not within ${ms / 1000} s\n${told}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** PgBouncer in transaction mode in front of the local PostgreSQL. */
 async function startPgbouncer(dir: string): Promise<{ child: ChildProcess; port: number }> {
@@ -107,7 +133,13 @@ logfile = ${path.join(home, 'pgbouncer.log')}
   });
   children.push(child);
   for (let i = 0; i < 100; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'test' });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'test',
+      connectionTimeoutMillis: 2000,
+    });
     try {
       await c.connect();
       await c.end();
@@ -252,9 +284,15 @@ backups:
   const nodes: RunningVigil[] = [];
   for (let i = 0; i < opts.nodes; i++) {
     nodes.push(startVigil(config, env, children));
-    await nodes[i]!.url;
+    await within(nodes[i]!.url, startMs, `node ${i} coming up`, nodes);
   }
-  let db = new pg.Client({ connectionString: opts.direct ?? opts.url });
+  const client = () => {
+    const c = new pg.Client({ connectionString: opts.direct ?? opts.url });
+    // A database dropped under it (the suite's clean-up after a failure) is not a second failure.
+    c.on('error', () => {});
+    return c;
+  };
+  let db = client();
   await db.connect();
   try {
     const started = Date.now();
@@ -278,17 +316,17 @@ backups:
         opts.restartPostgres!();
         outageMs = Date.now() - t;
         await wait(1000);
-        db = new pg.Client({ connectionString: opts.direct ?? opts.url });
+        db = client();
         await db.connect();
       }
       if (now >= nextKill && now - started < opts.runMs - 10_000) {
         const i = Math.floor(rand() * nodes.length);
         nodes[i]!.child.kill('SIGKILL');
-        await nodes[i]!.exit;
+        await within(nodes[i]!.exit, 30_000, `node ${i} exiting after SIGKILL`, nodes);
         kills++;
         await wait(1000);
         nodes[i] = startVigil(config, env, children);
-        await nodes[i]!.url;
+        await within(nodes[i]!.url, startMs, `node ${i} coming up again`, nodes);
         nextKill = Date.now() + opts.killEveryMs;
       }
     }
@@ -382,7 +420,12 @@ backups:
   } finally {
     await db.end().catch(() => {});
     for (const n of nodes) n.child.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exit));
+    await within(Promise.all(nodes.map((n) => n.exit)), 60_000, 'nodes stopping on SIGTERM', nodes).catch(
+      (e) => {
+        for (const n of nodes) n.child.kill('SIGKILL');
+        throw e;
+      },
+    );
     for (const s of servers) {
       s.closeAllConnections();
       s.close();
@@ -445,6 +488,30 @@ describe.skipIf(!postgres)('several nodes on one PostgreSQL', () => {
           killEveryMs,
         });
         report.push({ via: 'PgBouncer (transaction mode)', ...r });
+      } catch (e) {
+        // What the pooler and the server saw: waits for a server connection, logins refused.
+        const log = (() => {
+          try {
+            return readFileSync(path.join(dir, 'pgbouncer', 'pgbouncer.log'), 'utf8').slice(-4000);
+          } catch {
+            return '(no log)';
+          }
+        })();
+        const admin = new pg.Client({ connectionString: database?.url, connectionTimeoutMillis: 2000 });
+        const sessions = await admin
+          .connect()
+          .then(() =>
+            admin.query(
+              // each session of the test's database: what it runs or waits on, and who blocks it
+              'select pid, state, wait_event_type, wait_event, pg_blocking_pids(pid) as blocked_by, left(query, 160) as query from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+            ),
+          )
+          .then((r) => JSON.stringify(r.rows))
+          .catch((err: Error) => `(pg_stat_activity: ${err.message})`)
+          .finally(() => admin.end().catch(() => {}));
+        throw new Error(`${(e as Error).message}\n--- pgbouncer.log:\n${log}\n--- sessions: ${sessions}`, {
+          cause: e,
+        });
       } finally {
         bouncer.child.kill('SIGTERM');
         rmSync(dir, { recursive: true, force: true });

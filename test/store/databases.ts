@@ -68,3 +68,11 @@ const postgres: TestDatabase = {
 };
 
 export const testDatabases: TestDatabase[] = [sqlite, ...((await postgresReachable()) ? [postgres] : [])];
+
+/** Sessions of the client's database waiting on an advisory lock (another node's migration, say). */
+export async function advisoryWaiters(observer: pg.Client): Promise<number> {
+  const r = await observer.query(
+    "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory' and datname = current_database()",
+  );
+  return r.rows[0].n as number;
+}
