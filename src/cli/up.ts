@@ -29,10 +29,24 @@ export async function upCommand(
   const logger = pino({ level, base: undefined }, streams);
   // Signals are caught from the start: the daemon logs "Vigil is up" before this function returns,
   // and a supervisor may signal as soon as it reads that line (or while the store migrates). A
-  // signal before the daemon is ready stops it as soon as it is.
+  // signal before the daemon is ready stops it as soon as it is, so that what start-up began (a
+  // migration, the first admin and its password) is finished and said; but a start-up that waits
+  // on something (another node's migration lock, an unreachable store) is not waited for longer
+  // than a running daemon's stop would be.
   let requested: string | undefined;
+  let startupDeadline: NodeJS.Timeout | undefined;
   let stop = (signal: string) => {
-    requested ??= signal;
+    if (requested) return;
+    requested = signal;
+    logger.info({ signal }, 'stopping once start-up is done');
+    startupDeadline = setTimeout(() => {
+      logger.error(
+        { signal, after_ms: stopDeadlineMs + stopGraceMs },
+        'start-up did not finish in time; exiting',
+      );
+      process.exit(3);
+    }, stopDeadlineMs + stopGraceMs);
+    startupDeadline.unref();
   };
   let reload = () => {};
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -82,6 +96,7 @@ export async function upCommand(
     };
     reload = () => void daemon.reload();
     watchParent(() => stop('parent exited'));
+    clearTimeout(startupDeadline);
     if (requested) stop(requested);
   });
   // Announce only once the signal handlers are in place: a supervisor may signal as soon as it reads this.
