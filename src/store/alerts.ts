@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
+import { alertFingerprint } from './alert-fingerprint.js';
 import { chunk } from './chunk.js';
 import type { StoreDialect } from './dialects/capabilities.js';
+import { deleteOlder } from './prune.js';
 import type { Tables } from './tables.js';
 
 export interface StoredTransition {
@@ -22,15 +24,16 @@ export function alertsRepo(db: Kysely<Tables>, d: StoreDialect) {
         at: t.at,
         rule: t.rule,
         group_name: t.group,
-        fingerprint: t.fingerprint,
+        // The rule engine's fingerprint is its label-set key, with NUL separators that PostgreSQL's
+        // text refuses (every transition was lost there): stored as the hash notifications use.
+        fingerprint: alertFingerprint(t.labels),
         labels: JSON.stringify(t.labels),
         from_state: t.from,
         to_state: t.to,
         value: t.value !== null && Number.isFinite(t.value) ? t.value : null,
         reason: t.reason,
       }));
-      for (const part of chunk(rows, 9, d.maxParams))
-        await db.insertInto('alert_transitions').values(part).execute();
+      for (const part of chunk(rows, 9, d)) await db.insertInto('alert_transitions').values(part).execute();
     },
 
     /** Newest first. */
@@ -67,8 +70,7 @@ export function alertsRepo(db: Kysely<Tables>, d: StoreDialect) {
     },
 
     async prune(before: number): Promise<number> {
-      const r = await db.deleteFrom('alert_transitions').where('at', '<', before).executeTakeFirst();
-      return Number(r.numDeletedRows);
+      return deleteOlder(db, d, 'alert_transitions', 'at', before);
     },
   };
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
+import { labelsKey } from '../../src/core/labels.js';
+import { alertFingerprint } from '../../src/store/alert-fingerprint.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { testDatabases } from './databases.js';
 
@@ -212,6 +214,28 @@ describe.each(testDatabases)('store contract on $name', (database) => {
     const [svc] = await store.rollups.availability(t0, t0 + 3 * day, ['svc']);
     expect(svc).toMatchObject({ runs: 3 * 1440, up: 3 * 1440 - 90 });
     expect((await store.notifications.log()).map((e) => e.groupKey)).toEqual(['recent']);
+  });
+
+  it('keeps every alert transition under a printable fingerprint, the one notifications use', async () => {
+    const labels = { alertname: 'FlapDown', check: 'flap', severity: 'warning' };
+    await store.alerts.insertTransitions([
+      {
+        at: t0,
+        rule: 'FlapDown',
+        group: 'alerts',
+        // the rule engine's own key, with the NUL separators PostgreSQL's text refuses
+        fingerprint: labelsKey(labels),
+        labels,
+        from: 'pending',
+        to: 'firing',
+        value: 0,
+        reason: 'condition true',
+      },
+    ]);
+    const [t] = await store.alerts.history({ from: t0, to: t0, rule: 'FlapDown' });
+    expect(t?.fingerprint).toBe(alertFingerprint(labels));
+    expect(t?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(t?.labels).toEqual(labels);
   });
 
   it('is all or nothing: a failing batch leaves nothing behind', async () => {

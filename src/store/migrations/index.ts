@@ -13,6 +13,7 @@ import * as m010 from './010-cluster.js';
 import * as m011 from './011-oncall.js';
 import * as m012 from './012-probes.js';
 import * as m013 from './013-check-up.js';
+import * as m014 from './014-alert-fingerprints.js';
 
 interface DialectMigration {
   up(db: Kysely<any>, d: StoreDialect): Promise<void>;
@@ -33,6 +34,7 @@ const migrations: Record<string, DialectMigration> = {
   '011-oncall': m011,
   '012-probes': m012,
   '013-check-up': m013,
+  '014-alert-fingerprints': m014,
 };
 
 /** Migrations in code rather than read from a folder, so the built package needs no file layout. */
