@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema } from '../../src/config/json-schema.js';
@@ -33,6 +35,51 @@ describe('config loader', () => {
       'vigil.yaml:5:15: backups.jobs[0].verify.cron: missing (a string) (cron is required)',
       'vigil.yaml:9:11: backups.jobs[1].verify[0].cron: missing (a string) (cron is required)',
     ]);
+  });
+
+  it('says where an alert, its keys and a rule file pattern are, from positions taken at load', () => {
+    const loaded = parseConfig(
+      [
+        'rule_files: [a.yml, b.yml]',
+        'alerts:',
+        '  - name: Down',
+        '    condition: up == 0',
+        '  - name: Slow',
+        '    condition: x > 1',
+        '    duration: 5m',
+        '',
+      ].join('\n'),
+      'vigil.yaml',
+      {},
+    );
+    expect(loaded.where(['alerts', 1, 'duration'])).toBe('vigil.yaml:7:15');
+    expect(loaded.where(['alerts', 0, 'condition'])).toBe('vigil.yaml:4:16');
+    // a key left out: where its alert is
+    expect(loaded.where(['alerts', 0, 'duration'])).toBe('vigil.yaml:3:5');
+    expect(loaded.where(['rule_files', 1])).toBe('vigil.yaml:1:21');
+    expect(loaded.where(['checks', 3])).toBe('vigil.yaml');
+  });
+
+  it('keeps no parsed document alive with the config: 10,000 checks hold a few MiB, not 34', () => {
+    v8.setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const lines = ['checks:'];
+    for (let i = 0; i < 10_000; i++)
+      lines.push(
+        `  - name: c${i}`,
+        `    http: { url: "http://127.0.0.1:${20_000 + (i % 1000)}/" }`,
+        '    every: 10s',
+      );
+    lines.push('alerts:', '  - { name: Down, condition: up == 0, duration: 1m }');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const loaded = parseConfig(lines.join('\n'), 'vigil.yaml', {});
+    gc();
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    expect(loaded.config.checks).toHaveLength(10_000);
+    // measured: 34 MiB while the document stayed reachable from `where`, 7 MiB without it
+    expect(retained / 2 ** 20).toBeLessThan(15);
   });
 
   it('fills defaults and freezes the result', () => {
