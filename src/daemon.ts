@@ -163,6 +163,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         up: answered(r),
         at: r.startedAt,
         durationMs: r.durationMs,
+        message: scrubber.scrub(r.message),
       });
     },
   });

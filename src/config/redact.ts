@@ -26,6 +26,9 @@ export function redact(value: unknown, loaded: Pick<LoadedConfig, 'secretPaths'>
 
 /** Passwords in URLs (`scheme://user:password@host`) replaced, wherever they stand in a text. */
 export function redactUrl(text: string): string {
+  // Most texts hold no credentials at all; finding that out with two searches for a fixed string is
+  // far cheaper than running the pattern over them (every API answer passes here: 4 MB at 20,000 checks).
+  if (!text.includes('@') || !text.includes('//')) return text;
   return text.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, '//$1:***@');
 }
 

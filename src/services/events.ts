@@ -1,6 +1,15 @@
 /** What the dashboard hears live: one line per check run, alert transition or incident change. */
 export type VigilEvent =
-  | { type: 'check'; check: string; status: string; up: boolean; at: number; durationMs: number }
+  | {
+      type: 'check';
+      check: string;
+      status: string;
+      up: boolean;
+      at: number;
+      durationMs: number;
+      /** what the run said, with secrets scrubbed as for the store */
+      message: string;
+    }
   | { type: 'alert'; rule: string; labels: Record<string, string>; from: string; to: string; at: number }
   | { type: 'incident'; id?: number; at: number };
 

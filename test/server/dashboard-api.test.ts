@@ -239,7 +239,15 @@ describe('dashboard API', () => {
         res.on('data', (chunk: string) => {
           text += chunk;
           if (text.startsWith('retry:') && events.size === 1 && !text.includes('event:')) {
-            events.publish({ type: 'check', check: 'api', status: 'ok', up: true, at: now, durationMs: 5 });
+            events.publish({
+              type: 'check',
+              check: 'api',
+              status: 'ok',
+              up: true,
+              at: now,
+              durationMs: 5,
+              message: 'HTTP 200',
+            });
             events.publish({ type: 'incident', id: 4, at: now });
           }
           if (text.includes('event: incident')) {
@@ -251,7 +259,7 @@ describe('dashboard API', () => {
       req.on('error', reject);
     });
     expect(received).toContain(
-      `event: check\ndata: ${JSON.stringify({ type: 'check', check: 'api', status: 'ok', up: true, at: now, durationMs: 5 })}\n\n`,
+      `event: check\ndata: ${JSON.stringify({ type: 'check', check: 'api', status: 'ok', up: true, at: now, durationMs: 5, message: 'HTTP 200' })}\n\n`,
     );
     expect(received).toContain('event: incident\ndata: {"type":"incident","id":4');
     // the listener is gone once the browser goes away
@@ -299,5 +307,109 @@ describe('dashboard API behind login', () => {
     const overview = await app.inject({ url: '/api/v1/overview', cookies: { vigil_session: cookie.value } });
     expect(overview.statusCode).toBe(200);
     expect(overview.json().counts.checks).toBe(3);
+  });
+});
+
+describe('overview sparklines, laid out once per grid read', () => {
+  const clock = new FakeClock(now);
+  let store: Store;
+  let app: FastifyInstance;
+  let loaded = parseConfig(
+    'checks:\n  - name: api\n    tcp: { host: api.internal, port: 443 }\n',
+    'vigil.yaml',
+    {},
+  );
+
+  beforeAll(async () => {
+    store = await openStore('sqlite::memory:');
+    app = testApp({ store, clock, config: () => loaded });
+    await store.record([result('api', now - hour, 'ok'), result('api', now - 5 * 60_000, 'critical')]);
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  const overview = async () =>
+    (await app.inject('/api/v1/overview')).json().checks as { name: string; spark: (number | null)[] }[];
+
+  it('moves the sparkline on when the hour turns, and follows a reloaded config', async () => {
+    const before = (await overview())[0]!.spark;
+    expect(before.slice(-2)).toEqual([1, 0]);
+    // the next hour: the hours move one place left even before the grid is read again
+    await clock.advance(hour);
+    const after = (await overview())[0]!.spark;
+    expect(after.slice(-3)).toEqual([1, 0, null]);
+    // a reloaded config with a second check: its row has a sparkline of its own, the first keeps its hours
+    loaded = parseConfig(
+      'checks:\n  - name: web\n    tcp: { host: web.internal, port: 443 }\n  - name: api\n    tcp: { host: api.internal, port: 443 }\n',
+      'vigil.yaml',
+      {},
+    );
+    const reloaded = await overview();
+    expect(reloaded.map((c) => c.name)).toEqual(['web', 'api']);
+    expect(reloaded[0]!.spark.every((x) => x === null)).toBe(true);
+    expect(reloaded[1]!.spark.slice(-3)).toEqual([1, 0, null]);
+  });
+
+  it('writes a row again when its check has a newer run', async () => {
+    const row = async () =>
+      (await app.inject('/api/v1/overview')).json().checks.find((c: { name: string }) => c.name === 'api');
+    const before = await row();
+    expect(before).toMatchObject({ status: 'critical', lastAt: now - 5 * 60_000 });
+    await store.record([result('api', clock.now(), 'ok')]);
+    await clock.advance(3000);
+    // the stored states are re-read in the background once 2 s old: the answer after that read has the run
+    let after = await row();
+    for (let i = 0; i < 20 && after.lastAt === before.lastAt; i++) after = await row();
+    expect(after).toMatchObject({ status: 'ok', lastAt: clock.now() - 3000 });
+    expect(after.message).toBeUndefined();
+  });
+
+  it('writes labels and messages as JSON strings, whatever they hold', async () => {
+    const config = parseConfig(
+      'checks:\n  - name: q.1\n    tcp: { host: q.internal, port: 443 }\n    labels: { note: "a \\"b\\" \\\\ c" }\n',
+      'vigil.yaml',
+      {},
+    );
+    const message = 'said "no"\nthen \\ left \u2028';
+    await store.record([result('q.1', clock.now(), 'critical', message)]);
+    // an app of its own: the first overview it answers reads the store
+    const fresh = testApp({ store, clock, config });
+    try {
+      const [row] = (await fresh.inject('/api/v1/overview')).json().checks;
+      expect(row).toMatchObject({ name: 'q.1', labels: { note: 'a "b" \\ c' }, status: 'critical', message });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('compressed answers', () => {
+  it('gzips for clients that ask, after secrets are scrubbed, and not for those that do not', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const loaded = parseConfig(yaml, 'vigil.yaml', { API_PASSWORD: 's3cret-pw' });
+    const store = await openStore('sqlite::memory:');
+    const app = testApp({ store, clock: new FakeClock(now), config: loaded, events: new EventHub() });
+    try {
+      // a probe's error that quotes the secret, as a misbehaving target might
+      await store.record([result('api', now - 60_000, 'critical', 'GET answered 401 for user:s3cret-pw')]);
+      const plain = await app.inject('/api/v1/overview');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const zipped = await app.inject({ url: '/api/v1/overview', headers: { 'accept-encoding': 'gzip' } });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      const text = gunzipSync(zipped.rawPayload).toString();
+      expect(text).not.toContain('s3cret-pw');
+      expect(JSON.parse(text).checks.find((c: { name: string }) => c.name === 'api').message).toBe(
+        'GET answered 401 for user:***',
+      );
+      expect(JSON.parse(text)).toEqual(plain.json());
+      // small answers are sent as they are
+      const small = await app.inject({ url: '/health', headers: { 'accept-encoding': 'gzip' } });
+      expect(small.headers['content-encoding']).toBeUndefined();
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });

@@ -96,6 +96,8 @@ status_page:
     const host = page.locator('li[data-check="busy-host"][data-status="critical"]');
     await host.waitFor({ timeout: 15_000 });
     expect(await host.locator('.badge').textContent()).toContain('Critical');
+    // beside the status, the run's own words (also when the row was Pending and changed live)
+    await host.locator('.msg', { hasText: 'memory' }).waitFor({ timeout: 5_000 });
     const gone = page.locator('li[data-check="gone"][data-status="critical"]');
     await gone.waitFor({ timeout: 15_000 });
     expect(await gone.locator('.badge').textContent()).toContain('Down');

@@ -1,6 +1,14 @@
 /** One EventSource for the whole app; pages subscribe to the event types they show. */
 export type LiveEvent =
-  | { type: 'check'; check: string; status: string; up: boolean; at: number; durationMs: number }
+  | {
+      type: 'check';
+      check: string;
+      status: string;
+      up: boolean;
+      at: number;
+      durationMs: number;
+      message?: string;
+    }
   | { type: 'alert'; rule: string; labels: Record<string, string>; from: string; to: string; at: number }
   | { type: 'incident'; id?: number; at: number };
 

@@ -64,7 +64,15 @@ export function OverviewPage() {
           if (i < 0) return d;
           const checks = d.checks.slice();
           const c = checks[i]!;
-          checks[i] = { ...c, status: e.status, up: e.up, lastAt: e.at, lastMs: e.durationMs };
+          checks[i] = {
+            ...c,
+            status: e.status,
+            up: e.up,
+            lastAt: e.at,
+            lastMs: e.durationMs,
+            // the newest run's words: an old message beside a new status misleads
+            message: e.message ?? c.message,
+          };
           return { ...d, checks };
         });
       } else {
