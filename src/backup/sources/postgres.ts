@@ -27,14 +27,14 @@ export const postgresSource: BackupSource<PostgresSpec> = {
 
   async dump(spec, ctx) {
     const { url, env } = split(spec.url);
-    const tools: Record<string, string> = {
-      pg_dump: (await capture(['pg_dump', '--version'])) ?? 'unknown',
-    };
+    // The version is asked while the dump runs, not before it: the backup waits for one process, not two.
+    const pgDumpVersion = capture(['pg_dump', '--version']);
     await runPipeline([{ argv: ['pg_dump', '-Fc', `--dbname=${url}`], env }], {
       output: path.join(ctx.dir, dumpFile),
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
+    const tools: Record<string, string> = { pg_dump: (await pgDumpVersion) ?? 'unknown' };
     if (spec.globals) {
       tools.pg_dumpall = (await capture(['pg_dumpall', '--version'])) ?? 'unknown';
       await runPipeline([{ argv: ['pg_dumpall', '--globals-only', `--dbname=${url}`], env }], {

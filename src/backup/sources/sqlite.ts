@@ -29,21 +29,24 @@ function prepare(db: Database.Database, sql: string): Database.Statement {
 
 export interface SqliteSpec {
   path: string;
-  /** give up when another connection's writes restart the copy this many times */
-  max_restarts: number;
+  /** accepted for configs written for earlier releases; a snapshot no longer restarts */
+  max_restarts?: number;
 }
 
 const artifact = 'db.sqlite';
 
 /**
- * SQLite through its online backup API, never a file copy (a copy taken during
- * a write is torn). A write from another connection restarts the backup; on a
- * database that never pauses it would restart forever, so restarts are counted.
+ * SQLite as one consistent snapshot, `VACUUM INTO` inside a single read transaction, never a file
+ * copy (a copy taken during a write is torn). The online backup API copied in steps and started
+ * over whenever another connection wrote between two steps: on Vigil's own store at 1,000 probes/s
+ * (150 MB, written four times a second) it restarted 21 times in 2 s and gave up, every time. With
+ * WAL, writers go on during the snapshot; without it they wait for the copy to end. The copy is
+ * compact (free pages are left out) and runs on a worker thread.
  */
 export const sqliteSource: BackupSource<SqliteSpec> = {
   schema: z.strictObject({
     path: z.string().min(1),
-    max_restarts: z.number().int().min(0).default(20),
+    max_restarts: z.number().int().min(0).optional(),
   }),
   tablesExist: "select count(*) > 0 from sqlite_master where type = 'table'",
   describe: (s) => s.path,
@@ -52,36 +55,16 @@ export const sqliteSource: BackupSource<SqliteSpec> = {
     await stat(spec.path).catch((e) => {
       throw new BackupFailed(`cannot read the SQLite database ${spec.path}: ${(e as Error).message}`);
     });
-    const db = new (sqlite())(spec.path, { readonly: true, fileMustExist: true });
     const out = path.join(ctx.dir, artifact);
-    let restarts = 0;
-    let lastRemaining = Number.POSITIVE_INFINITY;
     try {
-      await db.backup(out, {
-        progress({ totalPages, remainingPages }) {
-          if (ctx.signal.aborted) throw new BackupFailed('the run was cancelled');
-          if (remainingPages > lastRemaining) {
-            restarts++;
-            if (restarts > spec.max_restarts) {
-              throw new BackupFailed(
-                `the backup restarted ${restarts} times: the database is written to without pause`,
-                'schedule the backup at a quieter time, or raise sqlite.max_restarts',
-              );
-            }
-          }
-          lastRemaining = remainingPages;
-          ctx.onProgress?.((totalPages - remainingPages) * 4096);
-          return 100;
-        },
-      });
+      await snapshot(path.resolve(spec.path), out, ctx.signal);
     } catch (e) {
       if (e instanceof BackupFailed) throw e;
       throw new BackupFailed(`the SQLite backup failed: ${(e as Error).message}`, undefined, e);
-    } finally {
-      db.close();
     }
+    ctx.onProgress?.((await stat(out)).size);
     await fsyncPath(out);
-    return { tools: { sqlite: `SQLite ${sqliteVersion()}` }, facts: { restarts } };
+    return { tools: { sqlite: `SQLite ${sqliteVersion()}` }, facts: { snapshot: 'vacuum into' } };
   },
 
   async read(_spec, dir) {
@@ -171,4 +154,41 @@ function sqliteVersion(): string {
   } finally {
     db.close();
   }
+}
+
+/**
+ * `VACUUM INTO` on a worker thread. Run from TypeScript sources (the tests) there is no compiled
+ * worker file, so the copy is made here instead.
+ */
+async function snapshot(from: string, to: string, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw new BackupFailed('the run was cancelled');
+  if (import.meta.url.endsWith('.ts')) {
+    const db = new (sqlite())(from, { readonly: true, fileMustExist: true });
+    try {
+      prepare(db, 'pragma busy_timeout = 10000').get();
+      prepare(db, 'vacuum into ?').run(to);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(new URL('./sqlite-snapshot.js', import.meta.url), { workerData: { from, to } });
+  await new Promise<void>((resolve, reject) => {
+    let answer: { ok: boolean; message?: string } | undefined;
+    const cancel = () => {
+      reject(new BackupFailed('the run was cancelled'));
+      void worker.terminate();
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    worker.on('message', (m: { ok: boolean; message?: string }) => {
+      answer = m;
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      signal.removeEventListener('abort', cancel);
+      if (answer?.ok) resolve();
+      else reject(new Error(answer?.message ?? `the copy's thread exited with code ${code}`));
+    });
+  });
 }
