@@ -20,7 +20,7 @@ export interface WriteBufferOptions {
   maxPending?: number;
   /** and at most about this many bytes of results and samples together (oldest dropped first) */
   maxPendingBytes?: number;
-  /** the first retry after a failed write; doubled up to a minute */
+  /** the first retry after a failed write; doubled up to five seconds */
   retryMs?: number;
   /** strips secrets from a result's message before it is stored: a probe's error may quote its URL */
   scrub?(text: string): string;
@@ -34,16 +34,22 @@ export interface WriteFailure {
   pendingBytes: number;
 }
 
-const maxRetryMs = 60_000;
+/**
+ * The longest wait between retries. Short, because it is also how long /health says "degraded" and
+ * results wait after the store is back; a retry is one small write (the batch halves after each
+ * failure), cheap enough every few seconds even against a full disk.
+ */
+const maxRetryMs = 5_000;
 /** samples written with each result in a split batch: a check writes a handful, a scrape hundreds */
 const samplesPerResult = 64;
 
 /**
  * Results are written in batches, one transaction per flush: at 1,000 probes/s
  * a transaction per result would cost more than the probes. Batches stay small
- * (a quarter second, at most 500 results) because SQLite writes block the event
- * loop, and a long block makes every due check start late. A crash loses at
- * most one interval of results, never half of a batch.
+ * (a quarter second, at most 500 results): SQLite's results writer (its own
+ * thread) holds the database's write lock for one batch, and the daemon's other
+ * writes wait for it. A crash loses at most one interval of results, never half
+ * of a batch.
  *
  * When writes fail (a full disk, a store that is down) the buffer holds what
  * waits within a bound in bytes and says what it drops; it retries on a

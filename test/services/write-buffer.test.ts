@@ -40,10 +40,36 @@ describe('WriteBuffer when the store refuses writes', () => {
     expect(writes).toBeLessThanOrEqual(2);
     expect(errors).toHaveLength(1); // logged once per episode
     expect(b.failure).toMatchObject({ error: expect.stringMatching(/disk is full/), pending: 10_000 });
-    // retries come from the backoff timer, further and further apart
+    // retries come from the backoff timer, further apart up to one every five seconds
     await clock.advance(60_000);
     expect(writes).toBeGreaterThan(2);
-    expect(writes).toBeLessThan(15);
+    expect(writes).toBeLessThanOrEqual(2 + 3 + 60 / 5);
+  });
+
+  it('writes within five seconds of the store coming back, however long it was down', async () => {
+    const clock = new FakeClock(0);
+    let down = true;
+    const stored: CheckResult[] = [];
+    const recovered: Array<{ failedForMs: number }> = [];
+    const b = new WriteBuffer({
+      clock,
+      write: async (batch) => {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        stored.push(...batch);
+      },
+      onError: () => {},
+      onRecovered: (info) => recovered.push(info),
+    });
+    b.add(result(0));
+    await clock.advance(250);
+    expect(b.failure).toBeDefined();
+    await clock.advance(10.5 * 60_000);
+    down = false;
+    b.add(result(1)); // a result while failing waits for the retry timer
+    await clock.advance(5_000);
+    expect(stored).toHaveLength(2);
+    expect(b.failure).toBeUndefined();
+    expect(recovered).toHaveLength(1);
   });
 
   it('bounds pending data by bytes, drops the oldest, and says so once', async () => {
