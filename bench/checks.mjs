@@ -671,9 +671,9 @@ function goals(results) {
     const ratio = v1.probesPerCpuS / p1.probesPerCpuS;
     const kaRatio = v1k?.probesPerCpuS ? v1k.probesPerCpuS / p1.probesPerCpuS : undefined;
     out.push([
-      '≥ 3× the peer’s probes per CPU-second (1,000 @ 1 s)',
+      '≥ 4× the peer’s probes per CPU-second (1,000 @ 1 s)',
       `${f(ratio, 2)}× with a fresh connection per probe, as blackbox does (${int(v1.probesPerCpuS)} vs ${int(p1.probesPerCpuS)})${kaRatio ? `; ${f(kaRatio, 2)}× with keepalive: true` : ''}`,
-      yes(ratio >= 3),
+      yes(ratio >= 4),
     ]);
   }
   const p10 = by['peer-10s'];

@@ -30,6 +30,7 @@ export function start(name, cmd, args, { env, cwd, logFile, capture = false, nic
     stdio: ['ignore', capture ? 'pipe' : out, capture ? 'pipe' : out],
   });
   if (typeof out === 'number') fs.closeSync(out);
+  if (nice) groupNice(child.pid, nice);
   const entry = { name, child, exited: false, stdout: '', stderr: '' };
   tracked.set(child.pid, entry);
   if (capture) {
@@ -54,6 +55,21 @@ export function start(name, cmd, args, { env, cwd, logFile, capture = false, nic
     });
   });
   return entry;
+}
+
+/**
+ * With the kernel's autogroup scheduling (Debian's default), a process's nice value weighs only
+ * against processes of its own session: every `detached` child starts a session, so nice alone
+ * did nothing against the rest of the machine. The session's group gets the nice value too
+ * (root only; where it cannot be set, the process's own nice is all there is).
+ */
+export function groupNice(pid, nice) {
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Remember a pid started by a helper script (it is stopped by `cleanup()` too). */

@@ -25,6 +25,7 @@
 //   SOAK_NICE=-10          nice value for Vigil and nginx (0 = leave as is): the machine may be
 //                          shared, and a starved daemon measures the machine, not Vigil
 //   SOAK_WRITE=1           write the result to BENCHMARKS.md (0: print only)
+//   SOAK_NODE_ARGS         extra node flags for Vigil, e.g. "--trace-gc" (its output goes to vigil.log)
 //   SOAK_NOTE              a sentence on the machine's other load during the run, for the record
 //   VIGIL_PEER_BENCH_DIR   where targets-nginx lives (default ../shared/bench beside the repo)
 // Needs `npm run build` (it runs a copy of dist/ and bin/, so rebuilding meanwhile is harmless).
@@ -39,6 +40,7 @@ import {
   atCleanup,
   cleanup,
   gitDescribe,
+  groupNice,
   httpGet,
   installSignalHandlers,
   machine,
@@ -122,6 +124,7 @@ await nginxStart.done;
 const nginxPid = Number(nginxStart.stdout.trim().split('\n').pop());
 if (!nginxPid) throw new Error(`targets-nginx failed: ${nginxStart.stderr}`);
 adopt('nginx', nginxPid);
+if (nice) groupNice(nginxPid, nice); // nginx started its own session
 await waitFor(
   'nginx',
   async () => (await httpGet(`http://127.0.0.1:${base + checks - 1}/health`, 1000)).status === 200,
@@ -168,12 +171,18 @@ lines.push(
 );
 fs.writeFileSync(cfg, `${lines.join('\n')}\n`);
 log(`starting Vigil (build ${build.hash ?? ''}) on 127.0.0.1:${vigilPort}`);
-const vigil = start('vigil', process.execPath, [path.join(vigilDir, 'bin/vigil.js'), 'up', '--config', cfg], {
-  cwd: work,
-  env: { VIGIL_LOG_LEVEL: 'warn' },
-  logFile: path.join(work, 'vigil.log'),
-  nice,
-});
+const nodeArgs = (env.SOAK_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const vigil = start(
+  'vigil',
+  process.execPath,
+  [...nodeArgs, path.join(vigilDir, 'bin/vigil.js'), 'up', '--config', cfg],
+  {
+    cwd: work,
+    env: { VIGIL_LOG_LEVEL: 'warn' },
+    logFile: path.join(work, 'vigil.log'),
+    nice,
+  },
+);
 const vigilUrl = `http://127.0.0.1:${vigilPort}`;
 await waitFor(
   'Vigil /health',
@@ -188,6 +197,12 @@ const pid = vigil.child.pid;
 
 const rssBytes = () => {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+};
+// Where the resident memory sits: malloc's main arena (the [heap] mapping) apart from the rest,
+// so native growth is told from the V8 heap's (whose committed size /metrics reports).
+const brkBytes = () => {
+  const m = /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/smaps`, 'utf8'));
   return m ? Number(m[1]) * 1024 : Number.NaN;
 };
 const cpuTicks = () => {
@@ -236,6 +251,9 @@ while (Date.now() - startedAt < minutes * 60_000) {
     store: storeBytes(),
     // what tells a leak from a backlog: the JS heap, and work waiting inside Vigil
     heap: m.vigil_nodejs_heap_size_used_bytes ?? Number.NaN,
+    heapTotal: m.vigil_nodejs_heap_size_total_bytes ?? Number.NaN,
+    external: m.vigil_nodejs_external_memory_bytes ?? Number.NaN,
+    brk: brkBytes(),
     queued: m.vigil_check_runs_queued ?? Number.NaN,
     skipped: m.vigil_check_runs_skipped_total ?? Number.NaN,
     pendingResults: m.vigil_results_pending ?? Number.NaN,
@@ -287,7 +305,19 @@ await cleanup();
 const after = samples.filter((s) => s.t > warmMinutes * 60);
 const first = after[0] ?? samples[0];
 const last = samples.at(-1);
-const rssGrowth = ((last.rss - first.rss) / first.rss) * 100;
+// The heap swings by a hundred MiB or more between collections, so one sample against another
+// measures where the collector happened to be: the medians of the five minutes after the warm-up
+// and of the last five minutes are compared instead (both ends are in the table below).
+const medianOf = (xs) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+const early = after.filter((s) => s.t <= (warmMinutes + 5) * 60);
+const late = samples.filter((s) => s.t > last.t - 5 * 60);
+const rssEarly = medianOf(early.map((s) => s.rss));
+const rssLate = medianOf(late.map((s) => s.rss));
+const rssGrowth = ((rssLate - rssEarly) / rssEarly) * 100;
 const rssMax = Math.max(...after.map((s) => s.rss));
 const lagMax = Math.max(...samples.map((s) => s.lagMaxMs));
 const lagMaxAfter = Math.max(...after.map((s) => s.lagMaxMs));
@@ -306,7 +336,8 @@ const table = mdTable(
   [
     'minute',
     'RSS',
-    'JS heap used',
+    'JS heap used / committed',
+    'malloc [heap]',
     'runs queued / skipped in all',
     'results pending',
     'event-loop delay, max / p99 (10 s)',
@@ -319,7 +350,8 @@ const table = mdTable(
   everyMinute.map((s) => [
     (s.t / 60).toFixed(0),
     mib(s.rss),
-    mib(s.heap),
+    `${mib(s.heap)} / ${mib(s.heapTotal)}`,
+    mib(s.brk),
     `${s.queued} / ${s.skipped}`,
     `${s.pendingResults} (${mib(s.pendingBytes)})`,
     `${s.lagMaxMs.toFixed(0)} / ${s.lagP99Ms.toFixed(0)} ms`,
@@ -330,9 +362,14 @@ const table = mdTable(
     s.load,
   ]),
 );
+// Settings of the C allocator in the environment change what RSS measures: the report names them.
+const allocatorEnv = Object.entries(env)
+  .filter(([k]) => k === 'GLIBC_TUNABLES' || k === 'LD_PRELOAD' || k.startsWith('MALLOC_'))
+  .map(([k, v]) => `${k}=${v} `)
+  .join('');
 const body = `## Soak: ${minutes} min at ${expected.toLocaleString('en')} probes/s — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC
 
-- Command: \`SOAK_MINUTES=${minutes} npm run soak\`. ${checks.toLocaleString('en')} http checks every 1 s against one nginx
+- Command: \`${allocatorEnv}SOAK_MINUTES=${minutes} npm run soak\`. ${checks.toLocaleString('en')} http checks every 1 s against one nginx
   (targets-nginx), ${flappers} every 1 s against a target that answers 200 and 500 by turns (${flapS} s each), three
   alert rules every 5 s (one follows the flapping target; \`count(up == 0) > 500\` and
   \`avg(max_over_time(http_duration_seconds{phase="ttfb"}[1m])) > 1\` read every check's series), a webhook
@@ -347,8 +384,9 @@ const body = `## Soak: ${minutes} min at ${expected.toLocaleString('en')} probes
 
 | measure | result | goal |
 | --- | --- | --- |
-| RSS growth from minute ${warmMinutes} to the end | ${rssGrowth.toFixed(1)}% (${mib(first.rss)} → ${mib(last.rss)}; max ${mib(rssMax)}) | < 10% ${ok(rssGrowth < 10)}${warmMinutes < 10 ? ` (warm-up ${warmMinutes} min, not 10: a ${minutes}-minute run)` : ''} |
+| RSS growth after minute ${warmMinutes}: median of the next 5 minutes → median of the last 5 | ${rssGrowth.toFixed(1)}% (${mib(rssEarly)} → ${mib(rssLate)}; single samples ${mib(first.rss)} → ${mib(last.rss)}, max ${mib(rssMax)}) | < 10% ${ok(rssGrowth < 10)}${warmMinutes < 10 ? ` (warm-up ${warmMinutes} min, not 10: a ${minutes}-minute run)` : ''} |
 | JS heap used from minute ${warmMinutes} to the end | ${mib(first.heap)} → ${mib(last.heap)} | |
+| where RSS sits, medians of the same two windows: V8 heap committed / malloc's main arena ([heap]) / the rest | ${mib(medianOf(early.map((s) => s.heapTotal)))} → ${mib(medianOf(late.map((s) => s.heapTotal)))} / ${mib(medianOf(early.map((s) => s.brk)))} → ${mib(medianOf(late.map((s) => s.brk)))} / ${mib(medianOf(early.map((s) => s.rss - s.heapTotal - s.brk)))} → ${mib(medianOf(late.map((s) => s.rss - s.heapTotal - s.brk)))} | |
 | runs skipped (overdue when due again) / results and samples dropped | ${last.skipped} / ${last.dropped} | |
 | worst event-loop delay | ${lagMax.toFixed(0)} ms (${lagMaxAfter.toFixed(0)} ms after minute ${warmMinutes}); ${stalls} of ${samples.length} 10-s windows above 100 ms | < 100 ms ${ok(lagMax < 100)} |
 | event-loop delay p99 per 10 s, median / worst | ${quantile(p99s, 0.5).toFixed(1)} / ${p99s.at(-1).toFixed(1)} ms | |
